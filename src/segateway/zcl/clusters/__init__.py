@@ -1,0 +1,1 @@
+"""Cluster definitions, one module per cluster (listed in ``segateway.zcl.registry``)."""
