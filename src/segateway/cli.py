@@ -21,7 +21,7 @@ from .zcl.formatting import FormattingError, MeteringFormat, engineering_kind
 from .zcl.frame import SE_PROFILE, ZclFrame, decode_frame, encode_frame, find_command
 from .zcl.header import Direction
 from .zcl.registry import CLUSTERS, get_cluster
-from .zcl.schema import ListOf, Schema, Typed
+from .zcl.schema import Field, ListOf, Schema, Typed
 from .zcl.types import BitStruct, datetime_from_utc
 from .zcl.types import utc_time as UTC_TIME  # noqa: N812 - a constant here
 
@@ -113,11 +113,17 @@ def _scalar(value: Any) -> str:
     if isinstance(value, enum.Enum):
         return f"{value.name} (0x{int(value.value):02x})"
     if isinstance(value, bytes):
-        return value.hex(" ") or "(empty)"
-    if isinstance(value, bool) or value is None:
+        if not value:
+            return "(empty)"
+        text = value.decode("ascii", "replace")
+        shown = f' "{text}"' if text.isprintable() and "\ufffd" not in text else ""
+        return value.hex(" ") + shown
+    if value is None:
+        return "(absent)"
+    if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
-        return f"{value} (0x{value:x})"
+        return f"{value} (0x{value:x})" if value >= 0 else str(value)
     return repr(value) if isinstance(value, str) else str(value)
 
 
@@ -128,6 +134,14 @@ def _utc_note(value: Any) -> str:
         return "  [0: now]"
     moment = datetime_from_utc(value)
     return "  [invalid]" if moment is None else f"  [{moment.isoformat()}]"
+
+
+def _is_non_value(f: Field, value: Any) -> bool:
+    """The field holds its type's invalid value (SE uses it for "not used")."""
+    if isinstance(f.kind, Typed | ListOf | Schema) or isinstance(value, bool | enum.Enum):
+        return False
+    invalid = f.wire.invalid if f.wire is not None else None
+    return isinstance(value, int) and isinstance(invalid, int) and value == invalid
 
 
 def _render(
@@ -159,6 +173,8 @@ def _render(
             )
             if is_utc:
                 note = _utc_note(value)
+            elif _is_non_value(f, value):
+                note = f"  [non-value: {f.note}]" if f.note else "  [non-value]"
             out.append(f"{pad}{key}: {_scalar(value)}{note}")
 
 

@@ -18,8 +18,18 @@ from segateway.zcl.cluster import Cluster, Command, Side
 from segateway.zcl.errors import DecodeError
 from segateway.zcl.frame import decode_frame, encode_frame
 from segateway.zcl.header import Direction
-from segateway.zcl.schema import ListOf, Schema
-from segateway.zcl.types import BitStruct, is_analog, wire_type_of
+from segateway.zcl.schema import ListOf, Schema, Typed
+from segateway.zcl.types import (
+    WIRE_TYPES,
+    Array,
+    BitStruct,
+    Date,
+    Structure,
+    TimeOfDay,
+    TypedValue,
+    is_analog,
+    wire_type_of,
+)
 
 
 def annotated_hex(annotated: str) -> bytes:
@@ -94,8 +104,8 @@ def _wire_values(kind: Any) -> st.SearchStrategy[Any]:
     name, size = wire.name, wire.size
     if name == "bool":
         return st.sampled_from([True, False, None])
-    if name == "rest_bytes":
-        return st.binary(max_size=40)
+    if name == "rest_bytes":  # empty would read back as an absent optional tail
+        return st.binary(min_size=1, max_size=40)
     if name == "octet_string":
         return st.binary(max_size=254)
     if name == "char_string":
@@ -123,15 +133,23 @@ def value_strategy(kind: Any) -> st.SearchStrategy[Any]:
     return _wire_values(kind)
 
 
+# ZCL types used for the values of attribute records (Typed fields)
+TYPED_VALUE_IDS = (0x10, 0x18, 0x20, 0x21, 0x22, 0x25, 0x29, 0x2A, 0x30, 0x39, 0x41, 0x42, 0xE2,
+                   0xF0, 0x48, 0x4C)  # fmt: skip
+
+
 def record_strategy(schema: Schema) -> st.SearchStrategy[Any]:
     """Whole records of ``schema`` that obey its own rules.
 
     Optional fields form a present prefix of the optional tail; ``present_if`` fields are drawn
     only when their condition holds for the earlier values; counted lists get exactly the number
-    of items their count field says.
+    of items their count field says; typed values get a value of the type drawn before them;
+    in a list of records only the last may leave out its optional tail. Fields a later version
+    dropped (``absent_if_remaining``) may be None: callers skip the layouts the encoder refuses.
     """
     fields = schema.fields
     counts = {f.kind.count for f in fields if isinstance(f.kind, ListOf) and f.kind.count}
+    type_fields = {f.kind.type_field for f in fields if isinstance(f.kind, Typed)}
     first_optional = next((i for i, f in enumerate(fields) if f.optional), len(fields))
 
     @st.composite
@@ -139,9 +157,10 @@ def record_strategy(schema: Schema) -> st.SearchStrategy[Any]:
         present_optional = draw(st.integers(0, len(fields) - first_optional))
         values: dict[str, Any] = {}
         for i, f in enumerate(fields):
-            assert f.absent_if_remaining is None, "not used by these clusters"
             values[f.name] = None
             if f.optional and i - first_optional >= present_optional:
+                continue
+            if f.absent_if_remaining is not None and draw(st.booleans()):
                 continue
             if f.present_if is not None:
                 # our own declaration, evaluated the way the generated decoder does
@@ -149,13 +168,12 @@ def record_strategy(schema: Schema) -> st.SearchStrategy[Any]:
                 if not eval(f.present_if, {"__builtins__": {}}, scope):  # noqa: S307
                     continue
             kind = f.kind
-            if isinstance(kind, ListOf):
-                item = value_strategy(kind.item)
-                if kind.count is None:
-                    values[f.name] = draw(st.lists(item, max_size=6))
-                else:
-                    n = int(values[kind.count])
-                    values[f.name] = draw(st.lists(item, min_size=n, max_size=n))
+            if isinstance(kind, Typed):
+                values[f.name] = draw(strategy_for(int(values[kind.type_field])))
+            elif f.name in type_fields:
+                values[f.name] = draw(st.sampled_from(TYPED_VALUE_IDS).map(value_maker(kind)))
+            elif isinstance(kind, ListOf):
+                values[f.name] = draw(_list_strategy(kind, values))
             elif f.name in counts:
                 values[f.name] = draw(st.integers(0, 6))
             else:
@@ -163,6 +181,27 @@ def record_strategy(schema: Schema) -> st.SearchStrategy[Any]:
         return schema.cls(**values)
 
     return build()
+
+
+def value_maker(kind: Any) -> Callable[[int], Any]:
+    """The constructor of a field's named type (identity for plain wire types)."""
+    if isinstance(kind, type) and issubclass(kind, enum.IntEnum | enum.IntFlag | BitStruct):
+        return kind  # type: ignore[no-any-return]
+    return int
+
+
+def _list_strategy(kind: ListOf, values: dict[str, Any]) -> st.SearchStrategy[list[Any]]:
+    item = kind.item
+    items = value_strategy(item)
+    if kind.count is not None:
+        n = int(values[kind.count])
+        return st.lists(items, min_size=n, max_size=n)
+    if isinstance(item, Schema) and any(g.optional for g in item.fields):
+        complete = items.filter(lambda r: r[-1] is not None)
+        return st.tuples(st.lists(complete, max_size=5), items).map(lambda p: [*p[0], p[1]]) | (
+            st.just([])
+        )
+    return st.lists(items, max_size=6)
 
 
 def all_commands(*clusters: type[Cluster]) -> list[Command]:
@@ -250,3 +289,63 @@ def check_declarations(cluster: type[Cluster]) -> None:
         if cmd.response is not None:
             opposite = Direction(1 - int(cmd.direction or 0))
             assert cluster.find_command(cmd.response, opposite).direction == opposite
+
+
+# --- values of every ZCL data type -------------------------------------------------------
+
+
+def _int_strategy(type_id: int) -> st.SearchStrategy[Any]:
+    wt = WIRE_TYPES[type_id]
+    assert wt.size is not None
+    bits = 8 * wt.size
+    if wt.name.startswith("int"):
+        return st.integers(-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+    return st.integers(0, (1 << bits) - 1)
+
+
+_opt_byte = st.one_of(st.none(), st.integers(0, 254))
+
+
+def strategy_for(type_id: int, depth: int = 0) -> st.SearchStrategy[Any]:
+    """Values of ZCL type ``type_id`` (used by other test modules too)."""
+    wt = WIRE_TYPES[type_id]
+    if wt.name.startswith(("uint", "int", "map", "enum")) or type_id in (0xE2, 0xE8, 0xE9, 0xEA):
+        return _int_strategy(type_id)
+    if wt.name.startswith("data") or type_id == 0xF1:
+        assert wt.size is not None
+        return st.binary(min_size=wt.size, max_size=wt.size)
+    if type_id == 0x10:
+        return st.one_of(st.booleans(), st.none())
+    if type_id in (0x38, 0x39, 0x3A):
+        width = {0x38: 16, 0x39: 32, 0x3A: 64}[type_id]
+        return st.floats(width=width, allow_nan=False)  # type: ignore[arg-type]
+    if type_id in (0x41, 0x43):
+        return st.binary(max_size=254 if type_id == 0x41 else 400)
+    if type_id in (0x42, 0x44):
+        text = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\0"))
+        return text.filter(lambda s: len(s.encode()) <= 254) if type_id == 0x42 else text
+    if type_id == 0xE0:
+        return st.builds(TimeOfDay, _opt_byte, _opt_byte, _opt_byte, _opt_byte)
+    if type_id == 0xE1:
+        years = st.one_of(st.none(), st.integers(1900, 2154))
+        return st.builds(Date, years, _opt_byte, _opt_byte, _opt_byte)
+    if type_id == 0xF0:
+        return st.integers(0, (1 << 64) - 1).map(t.EUI64)
+    if type_id in (0x00, 0xFF):
+        return st.none()
+    scalar_ids = [0x20, 0x21, 0x29, 0x42, 0x25, 0x10, 0xE2]
+    if type_id in (0x48, 0x50, 0x51):
+        element = st.sampled_from(scalar_ids if depth else [*scalar_ids, 0x4C])
+        return element.flatmap(
+            lambda e: st.builds(
+                Array,
+                st.just(e),
+                st.one_of(st.none(), st.lists(strategy_for(e, depth + 1), max_size=4)),
+            )
+        )
+    if type_id == 0x4C:
+        member = st.sampled_from(scalar_ids).flatmap(
+            lambda e: st.builds(TypedValue, st.just(e), strategy_for(e, depth + 1))
+        )
+        return st.builds(Structure, st.one_of(st.none(), st.lists(member, max_size=4)))
+    raise AssertionError(f"no strategy for type 0x{type_id:02X}")

@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from segateway.zcl import types as t
-from segateway.zcl.cluster import Command, Side
+from segateway.zcl.cluster import Side
 from segateway.zcl.clusters.drlc import (
     CancelControl,
     CriticalityLevel,
@@ -25,13 +23,12 @@ from segateway.zcl.clusters.drlc import (
     EventStatus,
     SignatureType,
 )
-from segateway.zcl.errors import DecodeError, EncodeError
+from segateway.zcl.errors import EncodeError
 from segateway.zcl.frame import decode_frame, encode_frame
 from segateway.zcl.header import Direction
 
 from .helpers import accepted_prefixes
 from .helpers import annotated_hex as _hex
-from .helpers import payload_strategy as _payloads
 
 
 def _accepted_prefixes(frame: bytes, header_len: int = 3) -> set[int]:
@@ -474,36 +471,3 @@ def test_get_scheduled_events_se11_and_se12() -> None:
 
 
 # --- every command -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("command", ALL_COMMANDS, ids=lambda c: c.name)
-@given(data=st.data())
-def test_round_trip(command: Command, data: st.DataObject) -> None:
-    record = data.draw(_payloads(command))
-    payload = command.encode(record)
-    assert command.decode(payload) == (record, len(payload))
-    frame_bytes = encode_frame(command, record, tsn=0x5A)
-    frame = decode_frame(frame_bytes, Drlc)
-    assert frame.command is command
-    assert frame.payload == record
-    assert frame.rest == b""
-    assert frame.encode() == frame_bytes
-
-
-@pytest.mark.parametrize("command", ALL_COMMANDS, ids=lambda c: c.name)
-@given(data=st.data())
-def test_plain_dict_encodes_like_the_record(command: Command, data: st.DataObject) -> None:
-    record = data.draw(_payloads(command))
-    plain = {k: int(v) if isinstance(v, int) else v for k, v in record._asdict().items()}
-    assert command.encode(plain) == command.encode(record)
-
-
-@given(st.binary(max_size=80))
-def test_decoding_arbitrary_payloads_raises_only_decode_error(payload: bytes) -> None:
-    for command in ALL_COMMANDS:
-        frame_bytes = bytes((0x09 if command.direction else 0x01, 0, command.id)) + payload
-        try:
-            frame = decode_frame(frame_bytes, Drlc)
-        except DecodeError:
-            continue
-        assert frame.encode() == frame_bytes

@@ -16,7 +16,7 @@ from segateway.zcl.header import Direction
 from segateway.zcl.status import Status
 from segateway.zcl.types import DataType
 
-from .test_types import strategy_for
+from .helpers import strategy_for
 
 
 def h(text: str) -> bytes:

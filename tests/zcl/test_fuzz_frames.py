@@ -13,7 +13,6 @@ every cluster id of the registry and an unknown one. Two properties:
 
 from __future__ import annotations
 
-import enum
 import math
 from typing import Any
 
@@ -27,10 +26,8 @@ from segateway.zcl.foundation import FOUNDATION
 from segateway.zcl.frame import ZclFrame, decode_frame, encode_frame
 from segateway.zcl.header import Direction
 from segateway.zcl.registry import CLUSTERS
-from segateway.zcl.schema import Field, ListOf, Schema, Typed
-from segateway.zcl.types import WIRE_TYPES, DataType, WireType, is_analog, wire_type_of
 
-from .test_types import strategy_for
+from .helpers import record_strategy
 
 UNKNOWN_CLUSTER = 0x1234
 CLUSTER_IDS = [*sorted(CLUSTERS), UNKNOWN_CLUSTER]
@@ -89,68 +86,6 @@ def check_decode(data: bytes, cluster: int, profile: int = 0x0109) -> None:
 # Valid frames of every command, from the schemas
 
 
-def _wire_value(wire: WireType) -> st.SearchStrategy[Any]:
-    if wire.type_id is not None:
-        return strategy_for(wire.type_id)
-    if wire.size is not None:  # pseudo-types: fixed octets, big-endian integers
-        return st.binary(min_size=wire.size, max_size=wire.size).map(lambda b: wire.decode(b, 0)[0])
-    return st.binary(max_size=48)  # rest of the payload
-
-
-def _item(kind: Any) -> st.SearchStrategy[Any]:
-    if isinstance(kind, Schema):
-        return record(kind)
-    if kind is DataType:
-        return st.sampled_from(sorted(WIRE_TYPES)).map(DataType)
-    value = _wire_value(wire_type_of(kind))
-    if isinstance(kind, type) and issubclass(kind, enum.Enum) and not issubclass(kind, enum.Flag):
-        return st.sampled_from(list(kind)) | value.map(kind)
-    if isinstance(kind, type) and hasattr(kind, "_zcl_coerce"):
-        return value.map(kind)
-    return value
-
-
-_CONDITIONS: dict[str, Any] = {}
-
-
-def _holds(condition: str, values: dict[str, Any]) -> bool:
-    """A field's ``present_if`` over the earlier fields, as the schema compiler evaluates it."""
-    code = _CONDITIONS.get(condition)
-    if code is None:
-        code = _CONDITIONS[condition] = compile(condition, "<present_if>", "eval")
-    scope = {"__builtins__": {}, "is_analog": is_analog}
-    return bool(eval(code, scope, values))  # noqa: S307 - the schema's own declared condition
-
-
-def _field(draw: st.DrawFn, f: Field, values: dict[str, Any]) -> Any:
-    kind = f.kind
-    if isinstance(kind, Typed):
-        return draw(strategy_for(int(values[kind.type_field])))
-    if isinstance(kind, ListOf):
-        items = draw(st.lists(_item(kind.item), max_size=3))
-        if kind.count is not None:
-            values[kind.count] = len(items)
-        return items
-    return draw(_item(kind))
-
-
-@st.composite
-def record(draw: st.DrawFn, schema: Schema) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    optional = [f.name for f in schema.fields if f.optional]
-    present = set(optional[: draw(st.integers(0, len(optional)))])
-    for f in schema.fields:
-        values[f.name] = None
-        if f.optional and f.name not in present:
-            continue
-        if f.present_if is not None and not _holds(f.present_if, values):
-            continue
-        if f.absent_if_remaining is not None and draw(st.booleans()):
-            continue
-        values[f.name] = _field(draw, f, values)
-    return values
-
-
 def _commands(cluster: type[Cluster] | None) -> list[Command]:
     own = [] if cluster is None else [c for t in cluster.by_direction for c in t.values()]
     return [*own, *FOUNDATION.values()]
@@ -163,7 +98,7 @@ def valid_frame(draw: st.DrawFn, cluster: type[Cluster] | None) -> bytes:
     try:
         return encode_frame(
             command,
-            draw(record(command.schema)),
+            draw(record_strategy(command.schema)),
             tsn=draw(st.integers(0, 255)),
             direction=draw(st.sampled_from(Direction)) if foundation else None,
             manufacturer=draw(st.none() | st.integers(0, 0xFFFF)) if foundation else None,

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segateway.zcl.cluster import Command, Side
+from segateway.zcl.cluster import Side
 from segateway.zcl.clusters.key_establishment import (
     SUITE1_CERTIFICATE,
     SUITE2_CERTIFICATE,
@@ -34,13 +34,11 @@ from segateway.zcl.registry import CLUSTERS
 from segateway.zcl.types import EUI64
 
 from .helpers import (
-    all_commands,
     assert_prefixes_rejected,
     assert_trailing_bytes_kept,
     check_commands,
     check_declarations,
     check_round_trip,
-    command_id,
     record_strategy,
 )
 from .published_vectors import PUBLISHED_VECTORS
@@ -388,13 +386,6 @@ def test_certificate_layouts() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Round trips
-
-
-@pytest.mark.parametrize("command", all_commands(KeyEstablishment), ids=command_id)
-@given(data=st.data())
-def test_key_establishment_command_round_trip(command: Command, data: st.DataObject) -> None:
-    record = data.draw(record_strategy(command.schema))
-    check_round_trip(KeyEstablishment, command, record)
 
 
 @pytest.mark.parametrize("suite", [1, 2])

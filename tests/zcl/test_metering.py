@@ -10,11 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
-from segateway.zcl.cluster import Access, Command, Side
+from segateway.zcl.cluster import Access, Side
 from segateway.zcl.clusters.common import UnitOfMeasure
 from segateway.zcl.clusters.metering import (
     Formatting,
@@ -29,15 +25,11 @@ from segateway.zcl.header import Direction
 from segateway.zcl.registry import CLUSTERS
 
 from .helpers import (
-    all_commands,
     assert_prefixes_consistent,
     assert_prefixes_rejected,
     assert_trailing_bytes_kept,
     check_commands,
     check_declarations,
-    check_round_trip,
-    command_id,
-    record_strategy,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -476,10 +468,3 @@ def test_metering_commands_from_the_note() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Round trips of every command schema
-
-
-@pytest.mark.parametrize("command", all_commands(Metering), ids=command_id)
-@given(data=st.data())
-def test_metering_command_round_trip(command: Command, data: st.DataObject) -> None:
-    record = data.draw(record_strategy(command.schema))
-    check_round_trip(Metering, command, record)

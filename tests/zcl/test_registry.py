@@ -181,3 +181,22 @@ def test_declarations_are_well_formed(cluster: type[Cluster]) -> None:
                 )
     # distinct names per side
     assert len(names) == sum(len(cluster.attributes_by_side[s]) for s in Side)
+
+
+def test_duplicate_ids_are_refused_when_a_cluster_is_declared() -> None:
+    from segateway.zcl import types as t  # noqa: PLC0415
+    from segateway.zcl.cluster import Attribute, Command  # noqa: PLC0415
+
+    with pytest.raises(TypeError, match="duplicate client_to_server command id 0x00"):
+
+        class TwoCommands(Cluster):
+            id = 0xFC00
+            name = "two_commands"
+            client_to_server = (Command(0x00, "a"), Command(0x00, "b"))
+
+    with pytest.raises(TypeError, match="duplicate server attribute 0x0001"):
+
+        class TwoAttributes(Cluster):
+            id = 0xFC01
+            name = "two_attributes"
+            server_attributes = (Attribute(1, "a", t.uint8), Attribute(1, "b", t.uint8))

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
-from segateway.zcl.cluster import Command, Side
+from segateway.zcl.cluster import Side
 from segateway.zcl.clusters.prepayment import Prepayment
 from segateway.zcl.clusters.tunneling import SUPPORTED_PROTOCOL, Tunneling
 from segateway.zcl.errors import DecodeError
@@ -19,13 +18,10 @@ from segateway.zcl.header import Direction
 from segateway.zcl.registry import CLUSTERS
 
 from .helpers import (
-    all_commands,
     assert_prefixes_rejected,
     assert_trailing_bytes_kept,
     check_commands,
     check_declarations,
-    check_round_trip,
-    command_id,
     record_strategy,
 )
 
@@ -287,14 +283,6 @@ def test_prepayment_registry_from_the_note() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Round trips
-
-
-@pytest.mark.parametrize("command", all_commands(Tunneling, Prepayment), ids=command_id)
-@given(data=st.data())
-def test_command_round_trip(command: Command, data: st.DataObject) -> None:
-    record = data.draw(record_strategy(command.schema))
-    cluster = Tunneling if command.cluster_id == Tunneling.id else Prepayment
-    check_round_trip(cluster, command, record)
 
 
 @given(record=record_strategy(SUPPORTED_PROTOCOL))

@@ -20,12 +20,12 @@ from segateway.zcl.types import (
     Date,
     Structure,
     TimeOfDay,
-    TypedValue,
     ZclStr,
     decode_typed,
     encode_typed,
 )
 
+from .helpers import strategy_for
 from .published_vectors import PUBLISHED_TYPE_VECTORS
 
 
@@ -248,63 +248,6 @@ def test_eui64_parsing() -> None:
 
 
 # --- round trips for every type -----------------------------------------------------------
-
-
-def _int_strategy(type_id: int) -> st.SearchStrategy[Any]:
-    wt = WIRE_TYPES[type_id]
-    assert wt.size is not None
-    bits = 8 * wt.size
-    if wt.name.startswith("int"):
-        return st.integers(-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
-    return st.integers(0, (1 << bits) - 1)
-
-
-_opt_byte = st.one_of(st.none(), st.integers(0, 254))
-
-
-def strategy_for(type_id: int, depth: int = 0) -> st.SearchStrategy[Any]:
-    """Values of ZCL type ``type_id`` (used by other test modules too)."""
-    wt = WIRE_TYPES[type_id]
-    if wt.name.startswith(("uint", "int", "map", "enum")) or type_id in (0xE2, 0xE8, 0xE9, 0xEA):
-        return _int_strategy(type_id)
-    if wt.name.startswith("data") or type_id == 0xF1:
-        assert wt.size is not None
-        return st.binary(min_size=wt.size, max_size=wt.size)
-    if type_id == 0x10:
-        return st.one_of(st.booleans(), st.none())
-    if type_id in (0x38, 0x39, 0x3A):
-        width = {0x38: 16, 0x39: 32, 0x3A: 64}[type_id]
-        return st.floats(width=width, allow_nan=False)  # type: ignore[arg-type]
-    if type_id in (0x41, 0x43):
-        return st.binary(max_size=254 if type_id == 0x41 else 400)
-    if type_id in (0x42, 0x44):
-        text = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\0"))
-        return text.filter(lambda s: len(s.encode()) <= 254) if type_id == 0x42 else text
-    if type_id == 0xE0:
-        return st.builds(TimeOfDay, _opt_byte, _opt_byte, _opt_byte, _opt_byte)
-    if type_id == 0xE1:
-        years = st.one_of(st.none(), st.integers(1900, 2154))
-        return st.builds(Date, years, _opt_byte, _opt_byte, _opt_byte)
-    if type_id == 0xF0:
-        return st.integers(0, (1 << 64) - 1).map(t.EUI64)
-    if type_id in (0x00, 0xFF):
-        return st.none()
-    scalar_ids = [0x20, 0x21, 0x29, 0x42, 0x25, 0x10, 0xE2]
-    if type_id in (0x48, 0x50, 0x51):
-        element = st.sampled_from(scalar_ids if depth else [*scalar_ids, 0x4C])
-        return element.flatmap(
-            lambda e: st.builds(
-                Array,
-                st.just(e),
-                st.one_of(st.none(), st.lists(strategy_for(e, depth + 1), max_size=4)),
-            )
-        )
-    if type_id == 0x4C:
-        member = st.sampled_from(scalar_ids).flatmap(
-            lambda e: st.builds(TypedValue, st.just(e), strategy_for(e, depth + 1))
-        )
-        return st.builds(Structure, st.one_of(st.none(), st.lists(member, max_size=4)))
-    raise AssertionError(f"no strategy for type 0x{type_id:02X}")
 
 
 @pytest.mark.parametrize("type_id", sorted(WIRE_TYPES), ids=lambda i: WIRE_TYPES[i].name)

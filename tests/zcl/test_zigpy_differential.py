@@ -56,7 +56,7 @@ from segateway.zcl.types import (
     encode_typed,
 )
 
-from .test_types import strategy_for
+from .helpers import strategy_for
 
 ZIGPY_KNOWN_BUGS = {
     "char_string_length": (

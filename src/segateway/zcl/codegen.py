@@ -254,7 +254,7 @@ class _Gen:
             self.emit(indent, f"{self.bind('rinto', kind.encode_into)}({f.name}, _p)")
             return
         if isinstance(kind, Typed):
-            self.emit(indent, f"_p.append(_encoders[{kind.type_field}]({f.name}))")
+            self.emit(indent, f"_a(_encoders[{kind.type_field}]({f.name}))")
             return
         if isinstance(kind, ListOf):
             if kind.count is not None:
@@ -291,17 +291,15 @@ class _Gen:
             else:
                 from .types import wire_type_of  # noqa: PLC0415
 
-                self.emit(
-                    indent + 1, f"_p.append({self.bind('enc', wire_type_of(item).encode)}(_i))"
-                )
+                self.emit(indent + 1, f"_a({self.bind('enc', wire_type_of(item).encode)}(_i))")
             return
         wire = f.wire
         assert wire is not None  # schema validated  # noqa: S101
         if wire.fmt is not None:
             pack = self.bind("pack", struct.Struct("<" + wire.fmt).pack)
-            self.emit(indent, f"_p.append({pack}({self.pack_arg(f)}))")
+            self.emit(indent, f"_a({pack}({self.pack_arg(f)}))")
             return
-        self.emit(indent, f"_p.append({self.bind('enc', wire.encode)}({f.name}))")
+        self.emit(indent, f"_a({self.bind('enc', wire.encode)}({f.name}))")
 
     def enc_optional(self, indent: int, fields: list[Field]) -> None:
         f = fields[0]
@@ -316,7 +314,7 @@ class _Gen:
     def pack_run(self, indent: int, run: list[Field]) -> None:
         fmt = "".join(g.wire.fmt for g in run if g.wire is not None and g.wire.fmt)
         pack = self.bind("pack", struct.Struct("<" + fmt).pack)
-        self.emit(indent, f"_p.append({pack}({', '.join(self.pack_arg(g) for g in run)}))")
+        self.emit(indent, f"_a({pack}({', '.join(self.pack_arg(g) for g in run)}))")
 
     def refuse_present(self, indent: int, group: list[Field]) -> None:
         for g in group:
@@ -414,6 +412,8 @@ class _Gen:
         self.emit(2, "_v = _make(_v)")
         if fields:
             self.emit(1, f"{names} = _v")
+        if body:
+            self.emit(1, "_a = _p.append")
         self.lines.extend("    " + line for line in body)
         if not body:
             self.emit(1, "return")
@@ -426,9 +426,10 @@ class _Gen:
         self.emit(1, "try:")
         if all_fixed:
             pack_line = body[0].strip()
-            self.emit(2, "return " + pack_line[len("_p.append(") : -1])
+            self.emit(2, "return " + pack_line[len("_a(") : -1])
         else:
             self.emit(2, "_p = []")
+            self.emit(2, "_a = _p.append")
             self.lines.extend("        " + line for line in body)
             self.emit(2, "return b''.join(_p)")
         self.emit(1, "except _EncodeError:")

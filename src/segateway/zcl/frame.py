@@ -29,6 +29,7 @@ __all__ = [
     "resolve_cluster",
 ]
 
+_PLAIN_HEADER = struct.Struct("<BBB").pack
 _ENCODE_ERRORS = (struct.error, OverflowError, TypeError, ValueError, AttributeError, KeyError)
 
 SE_PROFILE = 0x0109
@@ -51,7 +52,11 @@ class ZclFrame(NamedTuple):
         header, cmd, payload, rest, _ = self
         if cmd is None:
             return header.encode() + bytes(payload) + rest
-        parts = [header.encode()]
+        fc, manufacturer, tsn, command_id = header
+        if manufacturer is None and not fc & 0x04:
+            parts = [_PLAIN_HEADER(fc, tsn, command_id)]  # the common header, without a call
+        else:
+            parts = [header.encode()]
         try:
             cmd.encode_into(payload, parts)
         except EncodeError:

@@ -297,6 +297,10 @@ def _eui_coerce(value: Any) -> EUI64:
     return value if isinstance(value, EUI64) else EUI64(value)
 
 
+def _eui_json(value: Any) -> str:
+    return str(value if isinstance(value, EUI64) else EUI64(value))
+
+
 class Date(NamedTuple):
     """ZCL date (0xE1). ``None`` marks an unspecified component (wire 0xFF)."""
 
@@ -587,7 +591,7 @@ def _build_table() -> dict[int, WireType]:
             post=EUI64,
             pre=int,
             coerce=_eui_coerce,
-            jsonable=str,
+            jsonable=_eui_json,
         )
     )
     add(
@@ -1284,6 +1288,6 @@ ieee_address_be = WireType(
     post=_eui_be_post,
     pre=_eui_be_pre,
     coerce=_eui_coerce,
-    jsonable=str,
+    jsonable=_eui_json,
 )
 """Pseudo-type: an EUI64 sent most significant byte first (certificate subject, CBKE MACs)."""
