@@ -3,6 +3,7 @@
 segateway zcl decode HEX [--cluster 0x0702] [--profile 0x0109] [--json]
 segateway zcl encode --cluster 0x0702 --command NAME [--json FIELDS] [--tsn N] ...
 segateway zcl clusters [--cluster 0x0700]
+segateway keys install-code HEX [--json]
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from . import __version__
+from .sim.pcap import wireshark_key_record
 from .zcl.cluster import Cluster, Command, Side
 from .zcl.errors import ZclError
 from .zcl.formatting import FormattingError, MeteringFormat, engineering_kind
@@ -24,6 +26,7 @@ from .zcl.registry import CLUSTERS, get_cluster
 from .zcl.schema import Field, ListOf, Schema, Typed
 from .zcl.types import BitStruct, datetime_from_utc
 from .zcl.types import utc_time as UTC_TIME  # noqa: N812 - a constant here
+from .zigbee.install_code import CODE_LENGTHS, InstallCode, InstallCodeError
 
 __all__ = ["main"]
 
@@ -100,6 +103,19 @@ def _parser() -> argparse.ArgumentParser:
 
     lst = zsub.add_parser("clusters", help="list the clusters, commands and attributes we define")
     lst.add_argument("--cluster", type=_int, help="show one cluster in full")
+
+    keys = sub.add_parser("keys", help="install codes and link keys")
+    ksub = keys.add_subparsers(dest="keys_command", required=True)
+    code = ksub.add_parser(
+        "install-code", help="check an install code's CRC and derive its link key"
+    )
+    code.add_argument(
+        "hex",
+        nargs="+",
+        help="install code and CRC in hex as printed (6, 8, 12 or 16 bytes + 2); "
+        "spaces, '-' and ':' are ignored",
+    )
+    code.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -300,11 +316,56 @@ def _encode(args: argparse.Namespace) -> str:
     return data.hex()
 
 
+def _install_code(text: str, *, as_json: bool, out: TextIO) -> int:
+    """``keys install-code``: 0 when the CRC matches (link key printed), 1 when it does not."""
+    ic = InstallCode.parse(text, verify=False)
+    code, given, expected = (
+        ic.code.hex().upper(),
+        ic.crc.hex().upper(),
+        ic.expected_crc.hex().upper(),
+    )
+    key = ic.link_key.hex().upper() if ic.crc_ok else None
+    if as_json:
+        obj = {"code": code, "crc": given, "expected_crc": expected, "crc_ok": ic.crc_ok}
+        print(json.dumps({**obj, "link_key": key}), file=out)
+        return 0 if ic.crc_ok else 1
+    lines = [
+        f"install code  {code} ({len(ic.code)} bytes + 2-byte CRC)",
+        f"CRC given     {given}",
+    ]
+    if key is None:
+        lines.append(f"CRC expected  {expected}  MISMATCH: check the code for a typo")
+        if ic.crc[::-1] == ic.expected_crc:
+            lines.append(
+                "              the CRC bytes look swapped: they go low byte first, "
+                f"as transmitted: {code}{expected}"
+            )
+        whole = ic.code + ic.crc
+        if len(whole) in CODE_LENGTHS:
+            lines.append(
+                "              if the CRC was left out, the code with its CRC is "
+                f"{InstallCode.from_code(whole)}"
+            )
+        lines.append("link key      not derived (fix the code or its CRC first)")
+    else:
+        lines += [
+            f"CRC expected  {expected}  (matches)",
+            f"link key      {key}",
+            f"  colons      {ic.link_key.hex(':').upper()}",
+            f'  Digi RPC    <link_key type="base16">{key}</link_key>',
+            f"  Wireshark   {wireshark_key_record(ic.link_key, f'install code {ic}')}",
+        ]
+    print("\n".join(lines), file=out)
+    return 0 if ic.crc_ok else 1
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 bad frame or fields, 2 usage)."""
     stdout = out or sys.stdout
     args = _parser().parse_args(argv)
     try:
+        if args.command == "keys":
+            return _install_code(" ".join(args.hex), as_json=args.json, out=stdout)
         if args.zcl_command == "decode":
             data = _hex_bytes("".join(args.hex))
             frame = decode_frame(data, args.cluster, profile=args.profile)
@@ -316,7 +377,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             print(_encode(args), file=stdout)
         else:
             _list_clusters(args.cluster, stdout)
-    except (ZclError, argparse.ArgumentTypeError) as exc:
+    except (ZclError, InstallCodeError, argparse.ArgumentTypeError) as exc:
         print(f"segateway: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into head & co.
