@@ -235,6 +235,16 @@ class Medium:
 
     # ------------------------------------------------------------------ topology
 
+    @property
+    def loss(self) -> float:
+        """The loss probability applied to every reception (on top of each link's own)."""
+        return self._loss
+
+    @loss.setter
+    def loss(self, value: float) -> None:
+        _check_probability(value)
+        self._loss = float(value)
+
     def add_node(self, receiver: Receiver, *, position: tuple[float, float] | None = None) -> int:
         """Attach a node (online, without links); return its id."""
         if position is not None:

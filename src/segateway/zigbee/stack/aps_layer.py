@@ -51,10 +51,11 @@ class ApsCommandIndication:
 class _Pending:
     dst: int
     counter: int
-    frame: bytes
+    frame: Callable[[], bytes]  # builds the frame for each attempt
     on_done: OnDelivered | None
     tries: int
     timer: object = None
+    last: str = NwkResult.SUCCESS  # the network layer's outcome of the latest attempt
 
 
 class ApsLayer:
@@ -138,9 +139,19 @@ class ApsLayer:
             counter=counter,
         )
         if security_key is not None and not broadcast:
-            frame = self._secure(header, payload, security_key, KeyId.data)
+            key = security_key
+
+            # secured afresh for every attempt: a retransmission needs a new frame counter,
+            # or the destination would take it for a replay
+            def frame() -> bytes:
+                return self._secure(header, payload, key, KeyId.data)
+
         else:
-            frame = header.encode() + payload
+            plain = header.encode() + payload
+
+            def frame() -> bytes:
+                return plain
+
         nwk_dst = 0xFFFD if group is not None else dst
         if not ack:
 
@@ -148,7 +159,7 @@ class ApsLayer:
                 if on_done is not None:
                     on_done(_status(result), counter)
 
-            self.nwk.send(nwk_dst, frame, on_done=sent, radius=radius)
+            self.nwk.send(nwk_dst, frame(), on_done=sent, radius=radius)
             return counter
         pending = _Pending(dst, counter, frame, on_done, 0)
         self._pending[(dst, counter)] = pending
@@ -162,10 +173,14 @@ class ApsLayer:
             wait += 2 * self.ctx.config.poll_interval
 
         def sent(result: str) -> None:
-            if result not in (NwkResult.SUCCESS, NwkResult.MAC_FAILURE):
+            # a failed hop or route is one failed attempt: the ack timer retries it; only not
+            # being on a network ends the transaction at once
+            if result == NwkResult.NOT_JOINED:
                 self._fail(pending, _status(result))
+            else:
+                pending.last = result
 
-        self.nwk.send(pending.dst, pending.frame, on_done=sent, radius=radius)
+        self.nwk.send(pending.dst, pending.frame(), on_done=sent, radius=radius)
         pending.timer = self.ctx.clock.call_later(wait, self._ack_timeout, pending, radius)
 
     def _ack_timeout(self, pending: _Pending, radius: int | None) -> None:
@@ -173,7 +188,8 @@ class ApsLayer:
         if self._pending.get(key) is not pending:
             return
         if pending.tries > self.ctx.config.aps_retries:
-            self._fail(pending, DeliveryStatus.no_ack)
+            status = _status(pending.last) if pending.last != NwkResult.SUCCESS else None
+            self._fail(pending, status or DeliveryStatus.no_ack)
             return
         self._attempt(pending, radius)
 

@@ -25,7 +25,7 @@ class StackConfig:
     key_wait: float = 5.0  # apsSecurityTimeOutPeriod: waiting for the network key (s)
     aps_ack_wait: float = 1.5  # apscAckWaitDuration (s)
     aps_retries: int = 3  # apscMaxFrameRetries
-    aps_duplicate_timeout: float = 3.0
+    aps_duplicate_timeout: float = 30.0  # spans every retry of a frame (APS counters wrap at 256)
     max_depth: int = 15  # nwkMaxDepth
     broadcast_jitter: float = 0.064  # nwkcMaxBroadcastJitter (s)
     passive_ack_timeout: float = 0.5  # nwkPassiveAckTimeout (s)

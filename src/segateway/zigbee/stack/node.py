@@ -519,6 +519,8 @@ class Node:
             )
         )
         self.zdo.announce()
+        if not self.ctx.rx_on_when_idle:
+            self.mac.listen(False)
         self._schedule_poll()
         self.ctx.log(f"rejoined via {src:04x}")
 
@@ -927,9 +929,9 @@ class Node:
             address = header.src
         else:
             status = nwk.RejoinStatus.success
-            address = (
-                header.src if header.src not in self.nwk.neighbors else self._allocate_address()
-            )
+            existing = self.nwk.neighbors.get(header.src)
+            conflict = existing is not None and existing.ieee not in (None, ieee)
+            address = self._allocate_address() if conflict else header.src
             capability = request.capability
             self.nwk.neighbors.add(
                 NeighborEntry(

@@ -41,6 +41,7 @@ BROADCAST_ALL = 0xFFFF
 BROADCAST_RX_ON = 0xFFFD
 BROADCAST_ROUTERS = 0xFFFC
 FIRST_BROADCAST = 0xFFF8
+LINK_FAILURE_LIMIT = 2  # consecutive MAC failures to a neighbor before its routes are dropped
 
 
 class NwkResult:
@@ -249,6 +250,8 @@ class NwkLayer:
 
         def done(result: str) -> None:
             if result == TxResult.SUCCESS:
+                if neighbor is not None:
+                    neighbor.failures = 0
                 if on_done is not None:
                     on_done(NwkResult.SUCCESS)
                 return
@@ -265,6 +268,15 @@ class NwkLayer:
             self.mac.send(frame, done)
 
     def _hop_failed(self, hop: int, dst: int) -> None:
+        """A frame to neighbor ``hop`` got no MAC ack after every retry. One such failure can be
+        noise; ``LINK_FAILURE_LIMIT`` in a row mean the link is gone: routes through it go."""
+        neighbor = self.neighbors.get(hop)
+        failures = 1
+        if neighbor is not None:
+            neighbor.failures += 1
+            failures = neighbor.failures
+        if failures < LINK_FAILURE_LIMIT:
+            return
         gone = self.routes.remove_via(hop)
         self.on_link_failure(hop)
         self.ctx.log(f"link to {hop:04x} failed (routes dropped: {len(gone)}) for {dst:04x}")

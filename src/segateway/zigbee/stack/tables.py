@@ -55,6 +55,7 @@ class NeighborEntry:
     last_seen: float = 0.0
     depth: int | None = None
     timeout_at: float | None = None  # end-device children: aged out after this
+    failures: int = 0  # consecutive frames to it that got no MAC ack
 
     @property
     def is_child(self) -> bool:
