@@ -100,9 +100,7 @@ class Net:
         cluster: int = 0x0702,
     ) -> list[DeliveryResult]:
         results: list[DeliveryResult] = []
-        packet = ApsPacket(
-            SE, cluster, 1, 1, payload, dst_ieee=dst.ieee, aps_security=aps_security
-        )
+        packet = ApsPacket(SE, cluster, 1, 1, payload, dst_ieee=dst.ieee, aps_security=aps_security)
         src.send(packet, aps_ack=aps_ack, on_done=results.append)
         return results
 

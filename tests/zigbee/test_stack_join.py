@@ -8,10 +8,11 @@ allows.
 
 from __future__ import annotations
 
-from segateway.radio import DeliveryStatus, JoinPolicy, NetworkState, NodeType
+from segateway.radio import DeliveryStatus, JoinPolicy, NetworkConfig, NetworkState, NodeType
 from segateway.zigbee.stack.tables import Relationship
+from segateway.zigbee.stack.trust_center import GLOBAL_LINK_KEY
 
-from .netkit import NETWORK_KEY, PAN, SE, TC_IEEE, make_net
+from .netkit import EPID, NETWORK_KEY, PAN, SE, TC_IEEE, make_net
 
 R1, R2, ED, SLEEPY = 0x00124B0000000010, 0x00124B0000000011, 0x00124B0000000020, 0x00124B0000000021
 
@@ -102,8 +103,6 @@ def test_unregistered_device_is_refused_in_explicit_mode() -> None:
 
 
 def test_open_mode_admits_devices_with_the_global_key() -> None:
-    from segateway.zigbee.stack.trust_center import GLOBAL_LINK_KEY
-
     net = make_net(policy=JoinPolicy.open)
     device = net.add(R1, links=[net.coordinator], register=False, link_key=GLOBAL_LINK_KEY)
     assert net.join(device)
@@ -153,9 +152,5 @@ def test_removed_device_leaves_and_cannot_rejoin_until_re_added() -> None:
     assert net.sim.run_until(lambda: e.state is NetworkState.joined, timeout=60)
 
 
-def NetworkConfig_for(node):  # noqa: ANN001, ANN201, N802 - small local helper
-    from segateway.radio import NetworkConfig
-
-    from .netkit import EPID
-
+def NetworkConfig_for(node):  # noqa: N802 - small local helper
     return NetworkConfig(extended_pan_id=EPID, link_key=node.join_key)

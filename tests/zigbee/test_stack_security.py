@@ -14,7 +14,7 @@ from segateway.radio import DeviceJoined, NetworkConfig, NetworkState, NodeType
 from segateway.sim.medium import Medium, airtime
 from segateway.zigbee import mac, nwk
 from segateway.zigbee.auxiliary import AuxHeader, KeyId
-from segateway.zigbee.security import secure
+from segateway.zigbee.security import OutgoingCounter, secure
 
 from .netkit import EPID, NETWORK_KEY, PAN, Net, make_net
 
@@ -114,9 +114,7 @@ def test_a_flipped_bit_anywhere_in_a_secured_frame_is_rejected() -> None:
     c, r = net.coordinator, net.sim.nodes[R1]
     net.send(c, r, MARK)
     net.sim.run(5)
-    original = next(
-        f for f in secured_data_frames(attacker.heard) if _unicast_to(f, r.nwk_address)
-    )
+    original = next(f for f in secured_data_frames(attacker.heard) if _unicast_to(f, r.nwk_address))
     body = original[:-2]
     forged = []
     mac_header = 9  # frame control, sequence, PAN, destination, source (short → short)
@@ -161,7 +159,7 @@ def test_ten_thousand_hostile_attempts_admit_nothing() -> None:
     e = net.add(ED, NodeType.end_device, links=[r])
     assert net.join(e)
     attacker.hear(e)
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - reproducible hostile traffic, not keys
     net.send(c, e, b"genuine")
     net.sim.run(5)
     recorded = secured_data_frames(attacker.heard)
@@ -180,8 +178,7 @@ def test_ten_thousand_hostile_attempts_admit_nothing() -> None:
     for i in range(2_000):  # unsecured frames
         dst = rng.choice([0x0000, r.nwk_address or 0, 0xFFFD])
         frames.append(forged_nwk_frame(rng, dst=dst, key=None, counter=0, seq=i & 0xFF))
-    for i in range(2_000):  # replays of recorded traffic
-        frames.append(recorded[i % len(recorded)])
+    frames.extend(recorded[i % len(recorded)] for i in range(2_000))  # replays
     for i in range(2_000):  # bit-flipped real frames, fresh MAC sequence numbers
         body = bytearray(rng.choice(recorded)[:-2])
         body[rng.randrange(9, len(body))] ^= 1 << rng.randrange(8)
@@ -223,8 +220,6 @@ def test_the_network_key_is_never_sent_in_the_clear() -> None:
 def test_frame_counters_survive_a_restart() -> None:
     """Outgoing frame counters are persisted: after a restart (a new counter on the same store)
     the node continues above every value it used, so its neighbours keep accepting it."""
-    from segateway.zigbee.security import OutgoingCounter
-
     net, _ = joined_pair()
     c, r = net.coordinator, net.sim.nodes[R1]
     for _ in range(5):

@@ -67,6 +67,7 @@ _AIRTIME = tuple((PHY_OVERHEAD_BYTES + n) * 32 / 1_000_000 for n in range(MAX_FR
 # Reception snapshots that mean "lost from the start" (a node's generation counter is >= 0).
 _CORRUPT = -1
 _OFFLINE = -2
+_ASLEEP = -3  # the receiver was switched off when the frame began
 
 
 def airtime(n_bytes: int) -> float:
@@ -135,6 +136,7 @@ class MediumStats:
     losses: int = 0
     collisions: int = 0
     missed: int = 0
+    asleep: int = 0  # receptions by a receiver that was switched off (a sleeping end device)
     aborted: int = 0
     offline_sends: int = 0
 
@@ -150,6 +152,7 @@ class _Node:
         "heard",
         "hearing",
         "links",
+        "listening",
         "node_id",
         "online",
         "position",
@@ -164,6 +167,7 @@ class _Node:
         self.receiver = receiver
         self.position = position
         self.online = True
+        self.listening = True  # the receiver is on (sleeping end devices switch it off)
         self.links: dict[int, Link] = {}  # who hears this node, and how
         self.heard: dict[int, None] = {}  # whom this node hears (the reverse of `links`)
         self.fanout: list[tuple[_Node, Link]] | None = None  # cached view of links
@@ -277,6 +281,13 @@ class Medium:
             node.online = True
         else:
             self._go_offline(node)
+
+    def set_listening(self, node_id: int, listening: bool) -> None:
+        """Switch a node's receiver on or off (its transmitter is not affected). A receiver
+        that is off does not receive the frames that begin meanwhile — they cost the medium
+        nothing more than a count — but its CCA still senses them. A sleeping end device turns
+        its receiver on only around its polls."""
+        self._node(node_id).listening = listening
 
     def is_online(self, node_id: int) -> bool:
         """Whether the node's radio is on."""
@@ -422,6 +433,8 @@ class Medium:
                 append(_OFFLINE)
                 if rx.hearing:
                     rx.gen += 1
+            elif not rx.listening:
+                append(_ASLEEP)  # still counted in `hearing`: its CCA senses the frame
             elif rx.hearing:
                 append(_CORRUPT)
                 rx.gen += 1  # and the frames it was already receiving are ruined too
@@ -499,7 +512,7 @@ class Medium:
             return
         rand = self._rng.random
         medium_loss = self._loss
-        losses = collisions = missed = 0
+        losses = collisions = missed = asleep = 0
         for (rx, link), snap in zip(tx.fanout, tx.snaps, strict=True):
             rx.hearing -= 1
             if snap == rx.gen:
@@ -507,6 +520,8 @@ class Medium:
                     losses += 1
                 else:
                     intact.append((rx, link))
+            elif snap == _ASLEEP:
+                asleep += 1
             elif snap == _OFFLINE or not rx.online:
                 missed += 1
             else:
@@ -515,6 +530,7 @@ class Medium:
         stats.losses += losses
         stats.collisions += collisions
         stats.missed += missed
+        stats.asleep += asleep
 
     def _deliver(self, tx: _Transmission) -> None:
         if tx.intact is None:  # not yet taken off the air by _settle()

@@ -33,6 +33,7 @@ class StackConfig:
     broadcast_lifetime: float = 9.0  # nwkBroadcastDeliveryTime (s)
     route_discovery_time: float = 10.0  # nwkcRouteDiscoveryTime (s)
     link_status_period: float | None = 15.0  # nwkLinkStatusPeriod (s); None: off
+    concentrator_period: float | None = 60.0  # coordinator's many-to-one route requests (s)
     max_children: int = 64  # end-device and router children a parent accepts
     end_device_timeout: float = 256.0  # a child that has not polled for this long is dropped (s)
     poll_failures_to_rejoin: int = 3  # sleepy/rx-on end device: lost parent after this many

@@ -75,9 +75,10 @@ class MacLayer:
         self._ack_timer: TimerHandle | None = None
         self._indirect: dict[int, deque[tuple[FrameSource, OnDone | None, float]]] = {}
         self._last_seq: dict[int, int] = {}
-        self.sleepy = False  # an end device that turns its receiver off between polls
+        self._sleepy = False  # an end device that turns its receiver off between polls
         self._listening = True  # an explicit listen window (joining, waiting for a key)
         self._listen_until = 0.0  # after a poll that found data waiting
+        self._rx = True  # the receiver state the medium knows
         self.scanning = False  # accept beacons
         self.pan_id: int | None = None
         self.short: int | None = None
@@ -90,19 +91,36 @@ class MacLayer:
         self._seq = (self._seq + 1) & 0xFF
         return self._seq
 
+    @property
+    def sleepy(self) -> bool:
+        return self._sleepy
+
+    @sleepy.setter
+    def sleepy(self, value: bool) -> None:
+        self._sleepy = value
+        self._update_rx()
+
     def listen(self, on: bool) -> None:
         """Keep the receiver on (joining) or let a sleepy device sleep between polls."""
         self._listening = on
+        self._update_rx()
 
     @property
     def rx_on(self) -> bool:
-        """Whether the receiver is on now: always, unless sleepy and idle."""
-        return (
-            not self.sleepy
+        """Whether the receiver is on: always, unless sleepy and idle."""
+        return self._rx
+
+    def _update_rx(self) -> None:
+        """Switch the receiver as the state requires; the medium then skips a sleeping node."""
+        want = (
+            not self._sleepy
             or self._listening
             or self._current is not None
             or self.ctx.clock.now() < self._listen_until
         )
+        if want != self._rx:
+            self._rx = want
+            self.medium.set_listening(self.node_id, want)
 
     def _accepts(self, frame: mac.MacFrame) -> bool:
         """802.15.4 receive filtering: our PAN (or broadcast PAN) and our address (or broadcast)."""
@@ -128,10 +146,14 @@ class MacLayer:
     def _next(self) -> None:
         if not self._queue:
             self._current = None
+            if self._sleepy:
+                self._update_rx()
             return
         tx = self._current = self._queue.popleft()
         if not isinstance(tx.frame, mac.MacFrame):
             tx.frame = tx.frame()
+        if not self._rx:
+            self._update_rx()
         self._backoff()
 
     def _backoff(self) -> None:
@@ -233,8 +255,13 @@ class MacLayer:
 
     def on_frame(self, data: bytes, lqi: int, rssi: int) -> None:
         """Called by the medium at the end of a good reception."""
-        if not self.rx_on:
+        if not self._rx:
             return
+        if len(data) > 9 and data[1] & 0x0C == 0x08:  # short destination address
+            # most frames a node hears are for someone else: drop them before a full decode
+            dst = data[5] | (data[6] << 8)
+            if dst not in (BROADCAST, self.short):
+                return
         try:
             frame = mac.decode_mac(data)
         except FrameError:
@@ -274,4 +301,7 @@ class MacLayer:
 
     def on_pending_data(self) -> None:
         """An ack (or frame) said the parent holds more for us: listen a little longer."""
-        self._listen_until = self.ctx.clock.now() + self.ctx.config.poll_wait
+        wait = self.ctx.config.poll_wait
+        self._listen_until = self.ctx.clock.now() + wait
+        self._update_rx()
+        self.ctx.clock.call_later(wait * 1.001, self._update_rx)

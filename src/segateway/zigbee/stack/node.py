@@ -51,6 +51,26 @@ from .zdo_server import ZdoServer
 __all__ = ["Node"]
 
 ZDO_PROFILE = 0x0000
+ASSOCIATION_POLLS = 4  # data requests for the Association Response before giving up
+TIMEOUT_REQUEST_TRIES = 3  # End Device Timeout Requests sent before relying on polls alone
+TIMEOUT_RESPONSE_WAIT = 2.0  # seconds an end device waits for the End Device Timeout Response
+
+
+def timeout_enum(seconds: float) -> int:
+    """The End Device Timeout Request value for at least ``seconds``: 0 is 10 s, n is 2**n min."""
+    if seconds <= 10:
+        return 0
+    for n in range(1, 15):
+        if 60 * 2**n >= seconds:
+            return n
+    return 14
+
+
+def timeout_seconds(value: int) -> float:
+    """Seconds for an End Device Timeout Request value (0–14)."""
+    return 10.0 if value == 0 else 60.0 * 2**value
+
+
 PERMIT_REBROADCAST = 30.0  # seconds between permit-joining broadcasts while joining is open
 
 
@@ -123,6 +143,7 @@ class Node:
         self._poll_timer: TimerHandle | None = None
         self._permit_timer: TimerHandle | None = None
         self._poll_failures = 0
+        self._timeout_confirmed = False
         self._admitting: dict[int, tuple[int, int]] = {}  # TC: IEEE → (nwk, parent) awaiting annce
         self.parents: dict[int, int] = {}  # TC: device IEEE → parent NWK address
         self.refused = 0  # TC: joins refused by policy
@@ -237,6 +258,7 @@ class Node:
         self.mac.pan_id, self.mac.short = ctx.pan_id, ctx.nwk
         self.state = NetworkState.joined
         self.nwk.start_link_status()
+        self.nwk.start_concentrator()
         ctx.log(f"formed PAN {ctx.pan_id:04x} on channel {ctx.channel}")
 
     # --- joining (router, end device) -------------------------------------------------------------
@@ -310,8 +332,13 @@ class Node:
 
         self.mac.send(request, sent)
 
-    def _poll_association(self) -> None:
+    def _poll_association(self, attempt: int = 1) -> None:
+        """Ask the parent for the Association Response it holds for us (a few times: a busy
+        parent may still be preparing it)."""
         if self.state is not NetworkState.joining or self.ctx.nwk is not None:
+            return
+        if attempt > ASSOCIATION_POLLS:
+            self._retry_join()
             return
         poll = mac.data_request_frame(
             self.mac.next_seq(),
@@ -321,11 +348,7 @@ class Node:
             src_mode=mac.AddrMode.extended,
         )
         self.mac.send(poll)
-        self.ctx.clock.call_later(0.5, self._association_timeout)
-
-    def _association_timeout(self) -> None:
-        if self.state is NetworkState.joining and self.ctx.nwk is None:
-            self._retry_join()
+        self.ctx.clock.call_later(0.25, self._poll_association, attempt + 1)
 
     def _on_association_response(self, response: mac.AssociationResponse) -> None:
         if self.state is not NetworkState.joining or self.ctx.nwk is not None:
@@ -410,6 +433,7 @@ class Node:
         else:
             self.mac.listen(False)
             self._schedule_poll()
+            self._request_timeout()
         ctx.log(f"joined as {ctx.nwk:04x} via {ctx.parent:04x}")
         done, self._join_done = self._join_done, None
         if done is not None:
@@ -457,6 +481,49 @@ class Node:
             self.ctx.log("parent lost: rejoining")
             self._poll_failures = 0
             self._start_rejoin()
+
+    # --- end device timeout (R21): tells the parent our timeout, and that we hold the key ---
+
+    def _request_timeout(self, attempt: int = 1) -> None:
+        """Send a secured End Device Timeout Request to the parent; retried until answered.
+
+        Besides the timeout itself, the parent learns from this NWK-secured frame that its child
+        has the network key — even when the child's Device_annce broadcast was lost.
+        """
+        ctx = self.ctx
+        if attempt == 1:
+            self._timeout_confirmed = False
+        if self._timeout_confirmed or self.state is not NetworkState.joined or ctx.parent is None:
+            return
+        if attempt > TIMEOUT_REQUEST_TRIES:
+            return
+        request = nwk.EndDeviceTimeoutRequest(timeout_enum(ctx.config.end_device_timeout))
+        out = self.nwk.build(ctx.parent, request.encode(), command=True, radius=1)
+        self.nwk.unicast_hop(ctx.parent, ctx.parent, out)
+        if not ctx.rx_on_when_idle:
+            ctx.clock.call_later(TIMEOUT_RESPONSE_WAIT / 4, self._poll_for_timeout_response)
+        ctx.clock.call_later(TIMEOUT_RESPONSE_WAIT, self._request_timeout, attempt + 1)
+
+    def _poll_for_timeout_response(self) -> None:
+        if not self._timeout_confirmed and self.state is NetworkState.joined:
+            self._send_poll()
+
+    def _on_timeout_request(
+        self, header: nwk.NwkHeader, request: nwk.EndDeviceTimeoutRequest
+    ) -> None:
+        entry = self.nwk.neighbors.get(header.src)
+        if not self.ctx.is_router or entry is None or not entry.is_child or not header.security:
+            return
+        status = 0 if request.timeout <= 14 and request.configuration == 0 else 1
+        if status == 0:
+            entry.timeout_at = self.ctx.clock.now() + timeout_seconds(request.timeout)
+        response = nwk.EndDeviceTimeoutResponse(status, mac_data_poll_keepalive=True)
+        out = self.nwk.build(header.src, response.encode(), command=True, radius=1)
+        self.nwk.unicast_hop(header.src, header.src, out)
+
+    def _on_timeout_response(self, src: int) -> None:
+        if src == self.ctx.parent:
+            self._timeout_confirmed = True
 
     # --- rejoin (end device that lost its parent) -------------------------------------------------
 
@@ -522,6 +589,7 @@ class Node:
         if not self.ctx.rx_on_when_idle:
             self.mac.listen(False)
         self._schedule_poll()
+        self._request_timeout()
         self.ctx.log(f"rejoined via {src:04x}")
 
     # --- leaving ----------------------------------------------------------------------------------
@@ -896,6 +964,10 @@ class Node:
             self._on_rejoin_request(header, command, received)
         elif isinstance(command, nwk.RejoinResponse):
             self._on_rejoin_response(command, received.mac_src or header.src)
+        elif isinstance(command, nwk.EndDeviceTimeoutRequest):
+            self._on_timeout_request(header, command)
+        elif isinstance(command, nwk.EndDeviceTimeoutResponse) and header.security:
+            self._on_timeout_response(header.src)
 
     def _on_leave(self, header: nwk.NwkHeader, command: nwk.Leave) -> None:
         if command.request:

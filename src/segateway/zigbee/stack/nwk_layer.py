@@ -242,6 +242,8 @@ class NwkLayer:
         route = self.routes.get(dst)
         if route is not None:
             return route.next_hop
+        if dst == 0x0000 and self.ctx.parent is not None:
+            return self.ctx.parent  # our parent's chain leads to the coordinator
         return None
 
     def unicast_hop(self, hop: int, dst: int, out: NwkOut, on_done: OnDone | None = None) -> None:
@@ -295,6 +297,23 @@ class NwkLayer:
         self.ctx.clock.call_later(
             self.ctx.config.route_discovery_time, self._discovery_timeout, dst
         )
+
+    def start_concentrator(self) -> None:
+        """Coordinator: announce many-to-one routes to itself now and every period, so every
+        router knows its way to the gateway without discovering it (ZigBee PRO concentrator)."""
+        period = self.ctx.config.concentrator_period
+        if period is None:
+            return
+        self._rreq_id = (self._rreq_id + 1) & 0xFF
+        rreq = nwk.RouteRequest(
+            request_id=self._rreq_id,
+            dst=BROADCAST_ROUTERS,
+            path_cost=0,
+            many_to_one=nwk.ManyToOne.no_route_record_table,
+        )
+        out = self.build(BROADCAST_ROUTERS, rreq.encode(), command=True)
+        self._broadcast(out, (out.header.src, out.header.seq), origin=True)
+        self.ctx.clock.call_later(period, self.start_concentrator)
 
     def _discovery_timeout(self, dst: int) -> None:
         waiting = self._awaiting_route.pop(dst, None)
@@ -450,6 +469,14 @@ class NwkLayer:
                 self._broadcast(NwkOut(relay, payload), key, origin=False, heard_from=mac_src)
                 self.relayed += 1
             return
+        if (
+            mac_src is not None
+            and header.src != mac_src
+            and self.ctx.is_router
+            and self.routes.get(header.src) is None
+        ):
+            # the frame came from header.src through mac_src: the way back is known
+            self.routes.set(header.src, mac_src, link_cost(lqi))
         if header.dst == self.ctx.nwk:
             self.deliver(received)
             return
@@ -506,6 +533,9 @@ class NwkLayer:
             )
         entry.lqi = lqi
         entry.last_seen = now
+        if header.security and entry.relationship is Relationship.unauthenticated_child:
+            # a frame it secured with the network key: the child has the key
+            entry.relationship = Relationship.child
         if header.src == mac_src and header.src_ieee is not None and entry.ieee is None:
             entry.ieee = header.src_ieee
             self.neighbors.add(entry)
