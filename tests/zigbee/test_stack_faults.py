@@ -12,7 +12,7 @@ from collections import Counter
 
 from segateway.radio import DeliveryStatus, DeviceJoined, NetworkState, NodeType
 
-from .netkit import make_net
+from .netkit import TC_IEEE, make_net
 
 R1, R2, R3, ED = 0x00124B0000000010, 0x00124B0000000011, 0x00124B0000000012, 0x00124B0000000020
 
@@ -102,3 +102,23 @@ def test_end_device_rejoins_through_another_parent() -> None:
     results = net.send(c, e)
     net.sim.run(30)
     assert [x.status for x in results] == [DeliveryStatus.delivered]
+
+
+def test_a_fast_sender_never_has_fresh_frames_taken_for_duplicates() -> None:
+    """APS counters are 8 bits: a device sending 20 frames/s reuses a counter every 12.8 s. The
+    receiver's duplicate window spans only the sender's retries ((apscMaxFrameRetries + 1) ×
+    apsAckWaitDuration), so every fresh frame is delivered once and only retries are dropped."""
+    net = make_net(seed=11)
+    c = net.coordinator
+    r = net.add(R1, links=[c])
+    assert net.join(r)
+    sent = 600  # 30 s at 20 frames/s: the counter wraps twice
+    outcomes: list[list] = []
+    for i in range(sent):
+        payload = b"fast-%03d" % i
+        net.sim.clock.call_later(0.05 * i, lambda p=payload: outcomes.append(net.send(r, c, p)))
+    net.sim.run(0.05 * sent + 10)
+    received = Counter(p.payload for p in net.packets[TC_IEEE] if p.payload[:5] == b"fast-")
+    assert len(received) == sent
+    assert set(received.values()) == {1}
+    assert all(o[0].status is DeliveryStatus.delivered for o in outcomes)

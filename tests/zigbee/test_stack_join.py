@@ -9,6 +9,7 @@ allows.
 from __future__ import annotations
 
 from segateway.radio import DeliveryStatus, JoinPolicy, NetworkConfig, NetworkState, NodeType
+from segateway.zigbee.stack.context import StackConfig
 from segateway.zigbee.stack.tables import Relationship
 from segateway.zigbee.stack.trust_center import GLOBAL_LINK_KEY
 
@@ -154,3 +155,21 @@ def test_removed_device_leaves_and_cannot_rejoin_until_re_added() -> None:
 
 def NetworkConfig_for(node):  # noqa: N802 - small local helper
     return NetworkConfig(extended_pan_id=EPID, link_key=node.join_key)
+
+
+def test_routers_keep_a_bounded_address_map_and_the_trust_center_all() -> None:
+    """Every Device_annce teaches the routers that hear it an IEEE ↔ NWK pair; a router keeps at
+    most address_map_size of them (the most recent), the trust center keeps them all."""
+    net = make_net(config=StackConfig(address_map_size=4))
+    c = net.coordinator
+    r = net.add(R1, links=[c])
+    assert net.join(r)
+    devices = [net.add(0x00124B0000000100 + i, NodeType.end_device, links=[r]) for i in range(8)]
+    for device in devices:
+        assert net.join(device)
+    assert len(r.nwk.address_map) <= 4
+    assert all(c.nwk.nwk_of(d.ieee) == d.nwk_address for d in devices)
+    assert all(c.nwk.ieee_of(d.nwk_address or 0) == d.ieee for d in devices)
+    # the router still reaches every child it forgot from the map: children are neighbors
+    for device in devices:
+        assert r.nwk.ieee_of(device.nwk_address or 0) == device.ieee

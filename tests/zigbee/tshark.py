@@ -24,6 +24,7 @@ What tshark 4.0 needs (checked with 4.0.17):
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
@@ -35,7 +36,15 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["TSHARK", "Dissection", "dissect", "requires_tshark", "write_pcap"]
+__all__ = [
+    "TSHARK",
+    "Dissection",
+    "dissect",
+    "dissect_layers",
+    "read_pcap",
+    "requires_tshark",
+    "write_pcap",
+]
 
 TSHARK = shutil.which("tshark")
 requires_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed")
@@ -152,3 +161,100 @@ def dissect(frames: Sequence[bytes]) -> list[Dissection]:
         dissections.append(Dissection(protocols, fields))
     assert len(dissections) == len(frames)
     return dissections
+
+
+def read_pcap(path: Path) -> list[tuple[float, bytes]]:
+    """The records of a classic pcap (either byte order, µs or ns timestamps): ``(time, frame)``.
+
+    Read here with ``struct`` from the pcap format itself, so that a test can compare what is in a
+    capture with what tshark makes of it without trusting the writer under test.
+    """
+    data = path.read_bytes()
+    magic = data[:4]
+    formats = {
+        b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
+        b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+        b"\x4d\x3c\xb2\xa1": ("<", 1e-9),
+        b"\xa1\xb2\x3c\x4d": (">", 1e-9),
+    }
+    assert magic in formats, f"not a classic pcap: magic {magic.hex()}"
+    order, unit = formats[magic]
+    record = struct.Struct(order + "IIII")
+    records = []
+    offset = 24
+    while offset < len(data):
+        seconds, fraction, kept, _ = record.unpack_from(data, offset)
+        offset += record.size
+        records.append((seconds + fraction * unit, data[offset : offset + kept]))
+        offset += kept
+    return records
+
+
+def _layer(name: str, element: ET.Element) -> Dissection:
+    layer = Dissection([name])
+    layer.fields[name] = [
+        Field(name, element.get("showname", ""), "", int(element.get("pos", "0")), _size(element))
+    ]
+    return layer
+
+
+def _size(element: ET.Element) -> int:
+    return int(element.get("size", "0"))
+
+
+def _collect(element: ET.Element, layer: Dissection, layers: list[Dissection]) -> None:
+    for child in element:
+        name = child.get("name", "")
+        if child.tag == "proto":
+            inner = _layer(name, child)
+            layers.append(inner)
+            _collect(child, inner, layers)
+            continue
+        layer.fields.setdefault(name, []).append(
+            Field(
+                name,
+                child.get("show", ""),
+                child.get("value", ""),
+                int(child.get("pos", "0")),
+                _size(child),
+            )
+        )
+        _collect(child, layer, layers)
+
+
+def dissect_layers(path: Path, options: Sequence[str] = ()) -> list[list[Dissection]]:
+    """Dissect the capture at ``path`` with tshark (``options`` added: key tables, say), layer by
+    layer.
+
+    Per frame, one :class:`Dissection` per protocol layer in tshark's order (``frame``, ``wpan``,
+    ``zbee_nwk``, ``zbee_aps``, …; a layer may appear twice, as ``zbee_aps`` does in a Tunnel
+    command). A layer holds the fields nested in it, the ZigBee security header's included (the
+    NWK auxiliary header's fields are in ``zbee_nwk``, the APS one's in ``zbee_aps``), expert
+    infos, unnamed fields under ``""``, and itself under its own name (its ``pos`` and ``size``).
+    ``protocols`` is ``[layer name]``.
+
+    tshark runs with an empty personal configuration directory (``WIRESHARK_CONFIG_DIR``), so
+    that keys in the user's own ``zigbee_pc_keys`` file cannot decrypt what the test meant to
+    leave encrypted.
+    """
+    assert TSHARK is not None
+    with tempfile.TemporaryDirectory() as directory:
+        result = subprocess.run(  # noqa: S603 - fixed arguments and the test's own capture
+            [TSHARK, *OPTIONS, *options, "-r", str(path), "-T", "pdml"],
+            capture_output=True,
+            check=True,
+            timeout=120,
+            env={**os.environ, "WIRESHARK_CONFIG_DIR": directory},
+        )
+    root = ET.fromstring(result.stdout)  # noqa: S314 - tshark's output
+    frames = []
+    for packet in root.iter("packet"):
+        layers: list[Dissection] = []
+        for proto in packet:
+            if proto.tag != "proto":
+                continue
+            layer = _layer(proto.get("name", ""), proto)
+            layers.append(layer)
+            _collect(proto, layer, layers)
+        frames.append(layers)
+    return frames

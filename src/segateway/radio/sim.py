@@ -91,7 +91,9 @@ class SimNetwork:
             self.clock,
             ieee=ieee,
             node_type=node_type,
-            rng=random.Random(self.rng.getrandbits(64)),  # noqa: S311
+            # one generator for the whole network: runs stay reproducible (one thread, events in
+            # a fixed order) and a node costs 2.5 KB less than with a Mersenne Twister of its own
+            rng=self.rng,
             config=config or self.config,
             rx_on_when_idle=rx_on_when_idle,
             position=position,

@@ -109,6 +109,10 @@ class Link(NamedTuple):
     rssi: int
 
 
+# the lossless links with the default RSSI, one per LQI, shared by every pair that uses them
+_PLAIN_LINKS = tuple(Link(lqi, 0.0, rssi_for_lqi(lqi)) for lqi in range(256))
+
+
 class NodeStats(NamedTuple):
     """Counters of one node since it was added or the statistics were reset."""
 
@@ -145,6 +149,7 @@ class _Node:
     __slots__ = (
         "bytes_sent",
         "fanout",
+        "fanout_links",
         "filter",
         "frames_received",
         "frames_sent",
@@ -170,7 +175,10 @@ class _Node:
         self.listening = True  # the receiver is on (sleeping end devices switch it off)
         self.links: dict[int, Link] = {}  # who hears this node, and how
         self.heard: dict[int, None] = {}  # whom this node hears (the reverse of `links`)
-        self.fanout: list[tuple[_Node, Link]] | None = None  # cached view of links
+        # cached view of `links`: the hearers, and in step with them their links (two flat lists
+        # rather than one of pairs: a pair object per link would double the memory of a graph)
+        self.fanout: list[_Node] | None = None
+        self.fanout_links: list[Link] = []
         self.filter: Callable[[bytes], bool] | None = None
         # Reception state. `hearing` counts the transmissions on the air that this node hears;
         # `gen` is bumped whenever every reception in progress here is ruined (a second signal,
@@ -185,20 +193,22 @@ class _Node:
 
 
 class _Transmission:
-    __slots__ = ("aborted", "end", "fanout", "frame", "intact", "sender", "snaps")
+    __slots__ = ("aborted", "end", "fanout", "frame", "intact", "links", "sender", "snaps")
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - built once per frame, on the hot path
         self,
         sender: _Node,
         frame: bytes,
         end: float,
-        fanout: list[tuple[_Node, Link]],
+        fanout: list[_Node],
+        links: list[Link],
         snaps: list[int],
     ) -> None:
         self.sender = sender
         self.frame = frame
         self.end = end
         self.fanout = fanout
+        self.links = links
         self.snaps = snaps  # per fanout entry: receiver's gen at the start, or _CORRUPT/_OFFLINE
         self.aborted = False
         self.intact: list[tuple[_Node, Link]] | None = None  # set when the frame leaves the air
@@ -312,7 +322,10 @@ class Medium:
         if not (isinstance(lqi, int) and 0 <= lqi <= 255):
             raise ValueError(f"lqi must be an int 0–255, got {lqi!r}")
         _check_probability(loss)
-        record = Link(lqi, float(loss), rssi_for_lqi(lqi) if rssi is None else int(rssi))
+        if loss == 0 and rssi is None:
+            record = _PLAIN_LINKS[lqi]
+        else:
+            record = Link(lqi, float(loss), rssi_for_lqi(lqi) if rssi is None else int(rssi))
         self._link_one(a, b, record)
         if symmetric:
             self._link_one(b, a, record)
@@ -425,10 +438,10 @@ class Medium:
             node.gen += 1  # half duplex: sending ruins whatever it was receiving
         fanout = node.fanout
         if fanout is None:
-            fanout = node.fanout = self._fanout(node)
+            fanout = self._fanout(node)
         snaps: list[int] = []
         append = snaps.append
-        for rx, _ in fanout:
+        for rx in fanout:
             if not rx.online:
                 append(_OFFLINE)
                 if rx.hearing:
@@ -443,7 +456,7 @@ class Medium:
             else:
                 append(rx.gen)
             rx.hearing += 1
-        tx = _Transmission(node, frame, end, fanout, snaps)
+        tx = _Transmission(node, frame, end, fanout, node.fanout_links, snaps)
         node.tx = tx
         self._tx_seq += 1
         heappush(self._on_air, (end, self._tx_seq, tx))
@@ -507,13 +520,13 @@ class Medium:
         intact: list[tuple[_Node, Link]] = []
         tx.intact = intact
         if tx.aborted:
-            for rx, _ in tx.fanout:
+            for rx in tx.fanout:
                 rx.hearing -= 1
             return
         rand = self._rng.random
         medium_loss = self._loss
         losses = collisions = missed = asleep = 0
-        for (rx, link), snap in zip(tx.fanout, tx.snaps, strict=True):
+        for rx, link, snap in zip(tx.fanout, tx.links, tx.snaps, strict=True):
             rx.hearing -= 1
             if snap == rx.gen:
                 if (link.loss and rand() < link.loss) or (medium_loss and rand() < medium_loss):
@@ -563,13 +576,17 @@ class Medium:
             node.tx = None
             self.stats.aborted += 1
 
-    def _fanout(self, node: _Node) -> list[tuple[_Node, Link]]:
+    def _fanout(self, node: _Node) -> list[_Node]:
+        """Build (and cache on the node) the lists of its hearers and their links."""
         nodes = self._nodes
-        fanout = []
+        fanout: list[_Node] = []
+        links: list[Link] = []
         for other_id, link in node.links.items():
             other = nodes[other_id]
             if other is not None:
-                fanout.append((other, link))
+                fanout.append(other)
+                links.append(link)
+        node.fanout, node.fanout_links = fanout, links
         return fanout
 
     def _link_one(self, a: int, b: int, record: Link) -> None:
@@ -585,7 +602,7 @@ class Medium:
     def _link_pair(a: _Node, b: _Node, lqi: int) -> None:
         if not (isinstance(lqi, int) and 0 <= lqi <= 255):
             raise ValueError(f"the LQI model must give an int 0–255, not {lqi!r}")
-        record = Link(lqi, 0.0, rssi_for_lqi(lqi))
+        record = _PLAIN_LINKS[lqi]
         a.links[b.node_id] = record
         b.links[a.node_id] = record
         a.heard[b.node_id] = None

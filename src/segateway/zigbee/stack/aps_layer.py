@@ -66,7 +66,12 @@ class ApsLayer:
         self.nwk = nwk_layer
         self._counter = ctx.rng.randrange(256)
         self._pending: dict[tuple[int, int], _Pending] = {}
-        self.duplicates = DuplicateTable(timeout=ctx.config.aps_duplicate_timeout)
+        config = ctx.config
+        lifetime = config.aps_duplicate_timeout
+        if lifetime is None:
+            wait = config.aps_ack_wait + (0 if ctx.rx_on_when_idle else 2 * config.poll_interval)
+            lifetime = (config.aps_retries + 1) * wait
+        self.duplicates = DuplicateTable(timeout=lifetime)
         self.link_keys: dict[int, bytes] = {}  # partner IEEE → APS link key (besides the TC's)
         self.sleepy: set[int] = set()  # NWK addresses of devices that sleep (longer ack waits)
         self.on_data: Callable[[ApsIndication], None] = lambda _: None
@@ -97,6 +102,13 @@ class ApsLayer:
         return secure(header._replace(security=True).encode(), aux, payload, derived, self.ctx.ieee)
 
     # --- data -------------------------------------------------------------------------------------
+
+    def note_sleepy(self, address: int) -> None:
+        """Remember that ``address`` sleeps (its APS acks take a poll period longer); bounded
+        like the address map, except on the trust center."""
+        sleepy = self.sleepy
+        if len(sleepy) < self.ctx.config.address_map_size or self.ctx.is_coordinator:
+            sleepy.add(address)
 
     def send_data(
         self,

@@ -25,7 +25,10 @@ class StackConfig:
     key_wait: float = 5.0  # apsSecurityTimeOutPeriod: waiting for the network key (s)
     aps_ack_wait: float = 1.5  # apscAckWaitDuration (s)
     aps_retries: int = 3  # apscMaxFrameRetries
-    aps_duplicate_timeout: float = 30.0  # spans every retry of a frame (APS counters wrap at 256)
+    # how long an (source, APS counter) pair marks later frames as duplicates; None: just the
+    # span of a sender's retries to us, (retries + 1) × its ack wait (longer if we sleep). Any
+    # longer and a source sending fast would see fresh frames dropped when its counter wraps.
+    aps_duplicate_timeout: float | None = None
     max_depth: int = 15  # nwkMaxDepth
     broadcast_jitter: float = 0.064  # nwkcMaxBroadcastJitter (s)
     passive_ack_timeout: float = 0.5  # nwkPassiveAckTimeout (s)
@@ -34,6 +37,7 @@ class StackConfig:
     route_discovery_time: float = 10.0  # nwkcRouteDiscoveryTime (s)
     link_status_period: float | None = 15.0  # nwkLinkStatusPeriod (s); None: off
     concentrator_period: float | None = 60.0  # coordinator's many-to-one route requests (s)
+    address_map_size: int = 64  # IEEE ↔ NWK pairs a router or end device remembers
     max_children: int = 64  # end-device and router children a parent accepts
     end_device_timeout: float = 256.0  # a child that has not polled for this long is dropped (s)
     poll_failures_to_rejoin: int = 3  # sleepy/rx-on end device: lost parent after this many

@@ -26,6 +26,12 @@ ACK_WAIT = 864e-6  # macAckWaitDuration
 MIN_BE, MAX_BE, MAX_BACKOFFS, MAX_RETRIES = 3, 5, 4, 3
 BROADCAST = 0xFFFF
 _DATA_REQUEST = bytes((mac.MacCommandId.data_request,))
+# every acknowledgment there can be, encoded once: [frame pending][sequence number]
+_ACKS = tuple(
+    tuple(mac.ack_frame(seq, frame_pending=pending).encode() for seq in range(256))
+    for pending in (False, True)
+)
+_ACK_INFO = {_ACKS[pending][seq]: (seq, bool(pending)) for pending in (0, 1) for seq in range(256)}
 
 
 class TxResult:
@@ -70,7 +76,7 @@ class MacLayer:
         self.deliver = deliver
         self.node_id = medium.add_node(self, position=position)
         self._seq = ctx.rng.randrange(256)
-        self._queue: deque[_Tx] = deque()
+        self._queue: list[_Tx] = []  # short; a deque would cost 600 bytes per node
         self._current: _Tx | None = None
         self._ack_timer: TimerHandle | None = None
         self._indirect: dict[int, deque[tuple[FrameSource, OnDone | None, float]]] = {}
@@ -78,6 +84,7 @@ class MacLayer:
         self._sleepy = False  # an end device that turns its receiver off between polls
         self._listening = True  # an explicit listen window (joining, waiting for a key)
         self._listen_until = 0.0  # after a poll that found data waiting
+        self._ack_owed_until = 0.0  # an ack we owe goes out before any CSMA-CA transmission
         self._rx = True  # the receiver state the medium knows
         self.scanning = False  # accept beacons
         self.pan_id: int | None = None
@@ -149,7 +156,7 @@ class MacLayer:
             if self._sleepy:
                 self._update_rx()
             return
-        tx = self._current = self._queue.popleft()
+        tx = self._current = self._queue.pop(0)
         if not isinstance(tx.frame, mac.MacFrame):
             tx.frame = tx.frame()
         if not self._rx:
@@ -165,6 +172,10 @@ class MacLayer:
     def _cca(self) -> None:
         tx = self._current
         if tx is None:
+            return
+        if self.ctx.clock.now() < self._ack_owed_until:
+            # the receiver is turning around to acknowledge a frame: that ack comes first
+            self.ctx.clock.call_at(self._ack_owed_until, self._cca)
             return
         if not self.medium.channel_clear(self.node_id):
             tx.backoffs += 1
@@ -207,7 +218,7 @@ class MacLayer:
 
     def _send_ack(self, seq: int, pending: bool) -> None:
         if not self.medium.transmitting(self.node_id):  # half duplex: busy sending, no ack
-            self.medium.transmit(self.node_id, mac.ack_frame(seq, frame_pending=pending).encode())
+            self._ack_owed_until = self.medium.transmit(self.node_id, _ACKS[pending][seq])
 
     # --- indirect transmission (parents of sleepy children) ---------------------------------------
 
@@ -262,23 +273,17 @@ class MacLayer:
             dst = data[5] | (data[6] << 8)
             if dst not in (BROADCAST, self.short):
                 return
+        if len(data) == 5:
+            known = _ACK_INFO.get(data)
+            if known is not None:  # an acknowledgment: all 512 are known bytes, FCS included
+                self._on_ack(*known)
+                return
         try:
             frame = mac.decode_mac(data)
         except FrameError:
             return
         if frame.frame_type == mac.MacFrameType.ack:
-            tx = self._current
-            if (
-                tx is not None
-                and self._ack_timer is not None
-                and isinstance(tx.frame, mac.MacFrame)
-                and frame.seq == tx.frame.seq
-            ):
-                self._ack_timer.cancel()
-                self._ack_timer = None
-                self.ctx.clock.call_later(0, self._finish, TxResult.SUCCESS)
-                if frame.frame_pending:
-                    self.on_pending_data()
+            self._on_ack(frame.seq, frame.frame_pending)
             return
         if not self._accepts(frame):
             return
@@ -286,6 +291,7 @@ class MacLayer:
             pending = False
             if frame.frame_type == mac.MacFrameType.command and frame.payload[:1] == _DATA_REQUEST:
                 pending = self.has_pending(frame.src)
+            self._ack_owed_until = self.ctx.clock.now() + TURNAROUND
             self.ctx.clock.call_later(TURNAROUND, self._send_ack, frame.seq, pending)
             if pending:
                 self.ctx.clock.call_later(TURNAROUND * 3, self._serve_poll, frame.src)
@@ -298,6 +304,20 @@ class MacLayer:
         if frame.frame_pending and self.sleepy:
             self.on_pending_data()
         self.deliver(frame, lqi)
+
+    def _on_ack(self, seq: int, frame_pending: bool) -> None:
+        tx = self._current
+        if (
+            tx is not None
+            and self._ack_timer is not None
+            and isinstance(tx.frame, mac.MacFrame)
+            and seq == tx.frame.seq
+        ):
+            self._ack_timer.cancel()
+            self._ack_timer = None
+            self.ctx.clock.call_later(0, self._finish, TxResult.SUCCESS)
+            if frame_pending:
+                self.on_pending_data()
 
     def on_pending_data(self) -> None:
         """An ack (or frame) said the parent holds more for us: listen a little longer."""

@@ -418,15 +418,7 @@ class Node:
         self.state = NetworkState.joined
         self.nwk.learn(trust_center, 0x0000)
         if ctx.parent is not None:
-            entry = NeighborEntry(
-                ctx.parent,
-                None,
-                DeviceType.router,
-                Relationship.parent,
-                True,
-                last_seen=ctx.clock.now(),
-            )
-            self.nwk.neighbors.add(entry)
+            self._add_parent(ctx.parent)
         self.zdo.announce()
         if ctx.is_router:
             self.nwk.start_link_status()
@@ -438,6 +430,21 @@ class Node:
         done, self._join_done = self._join_done, None
         if done is not None:
             done(True)
+
+    def _add_parent(self, parent: int) -> None:
+        """The parent's neighbor entry: the coordinator at 0x0000, else a router; one level up."""
+        coordinator = parent == 0x0000
+        self.nwk.neighbors.add(
+            NeighborEntry(
+                parent,
+                None,
+                DeviceType.coordinator if coordinator else DeviceType.router,
+                Relationship.parent,
+                True,
+                last_seen=self.ctx.clock.now(),
+                depth=0 if coordinator else max(self.ctx.depth - 1, 1),
+            )
+        )
 
     # --- end device polling -----------------------------------------------------------------------
 
@@ -575,16 +582,7 @@ class Node:
         self.ctx.nwk = response.short_address
         self.mac.short = response.short_address
         self.state = NetworkState.joined
-        self.nwk.neighbors.add(
-            NeighborEntry(
-                src,
-                None,
-                DeviceType.router,
-                Relationship.parent,
-                True,
-                last_seen=self.ctx.clock.now(),
-            )
-        )
+        self._add_parent(src)
         self.zdo.announce()
         if not self.ctx.rx_on_when_idle:
             self.mac.listen(False)
@@ -690,7 +688,7 @@ class Node:
                 )
             )
             if not capability.rx_on_when_idle:
-                self.aps.sleepy.add(address)
+                self.aps.note_sleepy(address)
         response = mac.association_response_frame(
             self.mac.next_seq(), ctx.pan_id or 0, ieee, ctx.ieee, address, status
         )
@@ -788,7 +786,7 @@ class Node:
         """ZDO: a Device_annce was received."""
         self.nwk.learn(ieee, address)
         if not capability & 0x08:
-            self.aps.sleepy.add(address)
+            self.aps.note_sleepy(address)
         self._child_authenticated(ieee)
         if self.tc is None:
             return
@@ -950,7 +948,7 @@ class Node:
             self.aps.send_command(parent, aps.RemoveDevice(ieee), key=parent_key)
         elif address is not None:
             self.nwk.send(address, nwk.Leave(request=True).encode(), command=True)
-        self.nwk.address_map.pop(ieee, None)
+        self.nwk.forget(ieee)
         self._emit(DeviceLeft(ieee, address, removed=True))
 
     # --- receive: NWK commands --------------------------------------------------------------------
@@ -1018,7 +1016,7 @@ class Node:
                 )
             )
             if not capability.rx_on_when_idle:
-                self.aps.sleepy.add(address)
+                self.aps.note_sleepy(address)
         response = nwk.RejoinResponse(address, status)
         out = self.nwk.build(header.src, response.encode(), command=True, radius=1)
         self.nwk.unicast_hop(address, header.src, out)

@@ -42,6 +42,8 @@ BROADCAST_RX_ON = 0xFFFD
 BROADCAST_ROUTERS = 0xFFFC
 FIRST_BROADCAST = 0xFFF8
 LINK_FAILURE_LIMIT = 2  # consecutive MAC failures to a neighbor before its routes are dropped
+RREQ_RETRIES = 2  # nwkcRREQRetries: extra transmissions of a relayed route request
+RREQ_RETRY_INTERVAL = 0.254  # nwkcRREQRetryInterval (s)
 
 
 class NwkResult:
@@ -91,7 +93,8 @@ class NwkLayer:
         self.routes = RoutingTable()
         self.btt = BroadcastTable(lifetime=ctx.config.broadcast_lifetime)
         self.discoveries: dict[tuple[int, int], RouteDiscovery] = {}
-        self.address_map: dict[int, int] = {}  # IEEE → NWK
+        self.address_map: dict[int, int] = {}  # IEEE → NWK, most recently learnt last
+        self._address_owner: dict[int, int] = {}  # NWK → IEEE (the reverse of address_map)
         self._awaiting_route: dict[int, deque[tuple[NwkOut, OnDone | None]]] = {}
         self._seq = ctx.rng.randrange(256)
         self._rreq_id = ctx.rng.randrange(256)
@@ -117,8 +120,30 @@ class NwkLayer:
 
     def learn(self, ieee: int | None, nwk_addr: int | None) -> None:
         """Remember an IEEE ↔ NWK pairing seen on the air."""
-        if ieee is not None and nwk_addr is not None and nwk_addr < FIRST_BROADCAST:
-            self.address_map[ieee] = nwk_addr
+        if ieee is None or nwk_addr is None or nwk_addr >= FIRST_BROADCAST:
+            return
+        amap = self.address_map
+        if amap.get(ieee) == nwk_addr:
+            return
+        old = amap.pop(ieee, None)
+        if old is not None and self._address_owner.get(old) == ieee:
+            del self._address_owner[old]
+        amap[ieee] = nwk_addr
+        self._address_owner[nwk_addr] = ieee
+        limit = self.ctx.config.address_map_size
+        if not self.ctx.is_coordinator and len(amap) > limit:
+            # a bounded table (nwkAddressMap) everywhere but on the trust center: otherwise every
+            # router would keep an entry for every device it ever heard announce itself
+            oldest = next(iter(amap))
+            forgotten = amap.pop(oldest)
+            if self._address_owner.get(forgotten) == oldest:
+                del self._address_owner[forgotten]
+
+    def forget(self, ieee: int) -> None:
+        """Drop a device from the address map (it left or was removed)."""
+        address = self.address_map.pop(ieee, None)
+        if address is not None and self._address_owner.get(address) == ieee:
+            del self._address_owner[address]
 
     def nwk_of(self, ieee: int) -> int | None:
         if ieee == self.ctx.ieee:
@@ -131,10 +156,7 @@ class NwkLayer:
         entry = self.neighbors.get(nwk_addr)
         if entry is not None and entry.ieee is not None:
             return entry.ieee
-        for ieee, addr in self.address_map.items():
-            if addr == nwk_addr:
-                return ieee
-        return None
+        return self._address_owner.get(nwk_addr)
 
     def mac_data(self, dst: int, payload: bytes, *, ack: bool) -> mac.MacFrame:
         pan = self.ctx.pan_id if self.ctx.pan_id is not None else mac.BROADCAST_PAN
@@ -354,8 +376,11 @@ class NwkLayer:
         relay = NwkOut(
             header._replace(radius=header.radius - 1), replace(rreq, path_cost=cost).encode()
         )
-        delay = self.ctx.rng.random() * self.ctx.config.broadcast_jitter
-        self.ctx.clock.call_later(delay, self._transmit_broadcast, relay)
+        # relayed route requests are sent nwkcRREQRetries more times, passive acks or not
+        jitter = self.ctx.config.broadcast_jitter
+        for attempt in range(1 + RREQ_RETRIES):
+            delay = attempt * RREQ_RETRY_INTERVAL + self.ctx.rng.random() * jitter
+            self.ctx.clock.call_later(delay, self._transmit_broadcast, relay)
 
     def _send_route_reply(self, originator: int, request_id: int, responder: int, via: int) -> None:
         rrep = nwk.RouteReply(

@@ -35,22 +35,6 @@ class ZdoServer:
         self.node = node
         self._tsn = node.ctx.rng.randrange(256)
         self.bindings: list[dict[str, Any]] = []
-        self._handlers: dict[int, Callable[[zdo.ZdoFrame, ApsIndication], None]] = {
-            _C.NWK_ADDR_REQ: self._nwk_addr,
-            _C.IEEE_ADDR_REQ: self._ieee_addr,
-            _C.NODE_DESC_REQ: self._node_desc,
-            _C.POWER_DESC_REQ: self._power_desc,
-            _C.SIMPLE_DESC_REQ: self._simple_desc,
-            _C.ACTIVE_EP_REQ: self._active_ep,
-            _C.MATCH_DESC_REQ: self._match_desc,
-            _C.DEVICE_ANNCE: self._device_annce,
-            _C.BIND_REQ: self._bind,
-            _C.UNBIND_REQ: self._unbind,
-            _C.MGMT_LQI_REQ: self._mgmt_lqi,
-            _C.MGMT_RTG_REQ: self._mgmt_rtg,
-            _C.MGMT_LEAVE_REQ: self._mgmt_leave,
-            _C.MGMT_PERMIT_JOINING_REQ: self._mgmt_permit_joining,
-        }
 
     def next_tsn(self) -> int:
         self._tsn = (self._tsn + 1) & 0xFF
@@ -81,7 +65,7 @@ class ZdoServer:
 
     def on_frame(self, ind: ApsIndication) -> None:
         cluster = ind.header.cluster or 0
-        handler = self._handlers.get(cluster)
+        handler = _HANDLERS.get(cluster)
         if handler is None:
             return
         try:
@@ -91,7 +75,7 @@ class ZdoServer:
         if frame.command is None:
             return
         try:
-            handler(frame, ind)
+            handler(self, frame, ind)
         except (EncodeError, FrameError) as exc:  # a request we cannot answer well-formed
             self.node.ctx.log(f"ZDO {frame.name}: {exc}")
 
@@ -387,3 +371,22 @@ class ZdoServer:
         self.node.set_permit(frame.record.permit_duration)
         if not self._broadcast_request(ind):
             self._reply(ind, frame, {"status": _S.SUCCESS})
+
+
+# request cluster → handler (one table for every node)
+_HANDLERS: dict[int, Callable[[ZdoServer, zdo.ZdoFrame, ApsIndication], None]] = {
+    _C.NWK_ADDR_REQ: ZdoServer._nwk_addr,
+    _C.IEEE_ADDR_REQ: ZdoServer._ieee_addr,
+    _C.NODE_DESC_REQ: ZdoServer._node_desc,
+    _C.POWER_DESC_REQ: ZdoServer._power_desc,
+    _C.SIMPLE_DESC_REQ: ZdoServer._simple_desc,
+    _C.ACTIVE_EP_REQ: ZdoServer._active_ep,
+    _C.MATCH_DESC_REQ: ZdoServer._match_desc,
+    _C.DEVICE_ANNCE: ZdoServer._device_annce,
+    _C.BIND_REQ: ZdoServer._bind,
+    _C.UNBIND_REQ: ZdoServer._unbind,
+    _C.MGMT_LQI_REQ: ZdoServer._mgmt_lqi,
+    _C.MGMT_RTG_REQ: ZdoServer._mgmt_rtg,
+    _C.MGMT_LEAVE_REQ: ZdoServer._mgmt_leave,
+    _C.MGMT_PERMIT_JOINING_REQ: ZdoServer._mgmt_permit_joining,
+}
