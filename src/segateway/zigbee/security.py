@@ -133,6 +133,23 @@ def secure(
     return header + bytes((covered[0] & ~_LEVEL_MASK,)) + covered[1:] + sealed
 
 
+_NWK_AUX = struct.Struct("<BIQB")  # control, frame counter, source, key sequence number
+_NWK_CONTROL = LEVEL_ENC_MIC_32 | (KeyId.network << 3) | 0x20  # network key, extended nonce
+
+
+def secure_nwk(
+    header: bytes, counter: int, source: int, key_seq: int, payload: bytes, *, key: bytes
+) -> bytes:
+    """:func:`secure` for a NWK frame (network key, extended nonce): the same bytes as
+    ``secure(header, AuxHeader(KeyId.network, counter, source, key_seq), payload, key)``, without
+    the intermediate objects — every frame a node sends goes through here."""
+    covered = _NWK_AUX.pack(_NWK_CONTROL, counter, source, key_seq)
+    sealed = _cipher(key).encrypt(
+        _NONCE.pack(source, counter, _NWK_CONTROL), payload, header + covered
+    )
+    return header + _NWK_AUX.pack(_NWK_CONTROL & ~_LEVEL_MASK, counter, source, key_seq) + sealed
+
+
 def unsecure(
     frame: bytes, header_len: int, key: bytes, source: int | None = None
 ) -> tuple[AuxHeader, bytes]:
@@ -144,6 +161,23 @@ def unsecure(
     are replaced by ENC-MIC-32 before the check, as the spec prescribes, so they are not
     covered by the MIC; every other bit is.
     """
+    if (
+        len(frame) >= header_len + _NWK_AUX.size + MIC_LENGTH
+        and frame[header_len] & 0x38 == _NWK_CONTROL & 0x38
+    ):
+        # the usual case, a NWK frame: the aux header is one struct
+        air, counter, nwk_source, key_seq = _NWK_AUX.unpack_from(frame, header_len)
+        control = (air & ~_LEVEL_MASK) | LEVEL_ENC_MIC_32
+        start = header_len + _NWK_AUX.size
+        aad = frame[:header_len] + bytes((control,)) + frame[header_len + 1 : start]
+        try:
+            plaintext = _cipher(key).decrypt(
+                _NONCE.pack(nwk_source, counter, control), frame[start:], aad
+            )
+        except InvalidTag:
+            msg = "MIC check failed (wrong key, nonce or altered frame)"
+            raise SecurityError(msg) from None
+        return AuxHeader(KeyId.network, counter, nwk_source, key_seq), plaintext
     try:
         aux, start = decode_aux(frame, header_len)
     except FrameError as exc:

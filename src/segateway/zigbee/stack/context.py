@@ -39,7 +39,10 @@ class StackConfig:
     concentrator_period: float | None = 60.0  # coordinator's many-to-one route requests (s)
     address_map_size: int = 64  # IEEE ↔ NWK pairs a router or end device remembers
     max_children: int = 64  # end-device and router children a parent accepts
-    end_device_timeout: float = 256.0  # a child that has not polled for this long is dropped (s)
+    # the timeout an end device asks its parent for (End Device Timeout Request, rounded up to
+    # the next value the request can carry: 256 s asks for 8 min); parents record it (aging
+    # children out on it is not implemented yet)
+    end_device_timeout: float = 256.0
     poll_failures_to_rejoin: int = 3  # sleepy/rx-on end device: lost parent after this many
     join_retry: float = 10.0  # seconds between join attempts
 

@@ -19,9 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .. import mac, nwk
-from ..auxiliary import AuxHeader, KeyId
 from ..errors import FrameError, SecurityError
-from ..security import secure, unsecure
+from ..security import secure_nwk, unsecure
 from .context import NodeContext
 from .mac_layer import MacLayer, TxResult
 from .tables import (
@@ -170,10 +169,17 @@ class NwkLayer:
         if key is None:
             msg = "no network key"
             raise SecurityError(msg)
-        aux = AuxHeader(
-            KeyId.network, self.ctx.nwk_frame_counter(), self.ctx.ieee, self.ctx.network_key_seq
+        ctx = self.ctx
+        if not header.security:
+            header = header._replace(security=True)
+        return secure_nwk(
+            header.encode(),
+            ctx.nwk_frame_counter(),
+            ctx.ieee,
+            ctx.network_key_seq,
+            payload,
+            key=key,
         )
-        return secure(header._replace(security=True).encode(), aux, payload, key, self.ctx.ieee)
 
     def seal(self, out: NwkOut) -> bytes:
         """The bytes of an outgoing frame, secured now (so frame counters go out in order)."""
