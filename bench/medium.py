@@ -57,7 +57,7 @@ RANGE = 32.0  # radio range: a router hears the 4 routers next to it
 CHILDREN = 20  # sleepy end devices per router
 HOME_RADIUS = 10.0  # end devices lie within this distance of their router (a home)
 ROUTER_GAP = 0.5  # virtual seconds between router join starts (each wave waits for its parent)
-DEVICE_GAP = 0.5  # virtual seconds between end-device join starts
+DEVICE_GAP = 0.25  # virtual seconds between end-device join starts
 VIRTUAL_LIMIT = 7200.0  # give up after this much virtual time
 
 

@@ -268,6 +268,8 @@ class MacLayer:
         """Called by the medium at the end of a good reception."""
         if not self._rx:
             return
+        if not data[0] & 0x07 and not self.scanning:
+            return  # a beacon (frame type 0): only a scan wants those
         if len(data) > 9 and data[1] & 0x0C == 0x08:  # short destination address
             # most frames a node hears are for someone else: drop them before a full decode
             dst = data[5] | (data[6] << 8)
