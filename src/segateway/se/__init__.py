@@ -1,0 +1,1 @@
+"""The Smart Energy application layer."""

@@ -1,0 +1,17 @@
+"""Which SE cluster sides each configuration hosts on its endpoint (``DESIGN.md``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .app import Role
+    from .endpoint import LocalCluster
+
+__all__ = ["role_clusters"]
+
+
+def role_clusters(role: Role) -> list[LocalCluster]:
+    """New cluster sides for ``role``: ESI servers (Time, Price, DRLC, Messaging) and the
+    Metering client on an ESI; the Time, Price, DRLC, Messaging and Metering clients on an IPD."""
+    return []

@@ -1,0 +1,290 @@
+"""Durable state in one SQLite file: settings, devices, keys, events, deliveries, engine states.
+
+Every write is committed (WAL journal, ``synchronous=FULL``) before the call returns, so a caller
+that acknowledges work after writing it has made it survive a SIGKILL or a power cut. Several
+writes that belong together go in one :meth:`Store.transaction` (one commit, all or nothing).
+
+Values are JSON documents: the application layer owns their shape, the store only keys them.
+IEEE addresses are stored as 16-digit hex text (SQLite integers are signed 64-bit).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCHEMA_VERSION", "Delivery", "Store", "StoredEvent"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (ieee TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS keys (
+    ieee TEXT PRIMARY KEY, kind TEXT NOT NULL, value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    kind TEXT NOT NULL, endpoint INTEGER NOT NULL, event_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (kind, endpoint, event_id)
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    kind TEXT NOT NULL, endpoint INTEGER NOT NULL, event_id INTEGER NOT NULL, ieee TEXT NOT NULL,
+    status TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (kind, endpoint, event_id, ieee)
+);
+CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+"""
+
+
+def _ieee(ieee: int) -> str:
+    if not 0 <= ieee < 1 << 64:
+        msg = f"an IEEE address is 64 bits, not {ieee!r}"
+        raise ValueError(msg)
+    return f"{ieee:016x}"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+class StoredEvent:
+    """One stored event: its kind (``price``, ``drlc``, ``message``), endpoint, id and body."""
+
+    __slots__ = ("data", "endpoint", "event_id", "kind", "seq")
+
+    def __init__(self, kind: str, endpoint: int, event_id: int, seq: int, data: Any) -> None:
+        self.kind = kind
+        self.endpoint = endpoint
+        self.event_id = event_id
+        self.seq = seq  # creation order, kept across replacements of the same id
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"StoredEvent({self.kind!r}, {self.endpoint}, {self.event_id}, seq={self.seq})"
+
+
+class Delivery:
+    """Where one event stands with one device: ``status`` and free-form details."""
+
+    __slots__ = ("data", "ieee", "status")
+
+    def __init__(self, ieee: int, status: str, data: Any) -> None:
+        self.ieee = ieee
+        self.status = status
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"Delivery({self.ieee:016x}, {self.status!r})"
+
+
+class Store:
+    """The gateway's durable state. ``Store(":memory:")`` for a store that lives in memory."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # autocommit (isolation_level=None): each statement commits unless inside transaction()
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._depth = 0
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        found = self._db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+        if found is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif int(found[0]) > SCHEMA_VERSION:
+            self._db.close()
+            msg = (
+                f"{self.path} was written by a newer segateway (schema {found[0]}, "
+                f"this one knows {SCHEMA_VERSION})"
+            )
+            raise RuntimeError(msg)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one commit: all of them are durable when the block ends, or none
+        (the block raised). Nested blocks join the outermost one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ settings
+
+    def get_setting(self, name: str, default: Any = None) -> Any:
+        row = self._db.execute("SELECT value FROM settings WHERE name=?", (name,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, name: str, value: Any) -> None:
+        self._db.execute(
+            "INSERT INTO settings VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value=excluded.value",
+            (name, _dump(value)),
+        )
+
+    def delete_setting(self, name: str) -> None:
+        self._db.execute("DELETE FROM settings WHERE name=?", (name,))
+
+    def settings(self) -> dict[str, Any]:
+        rows = self._db.execute("SELECT name, value FROM settings ORDER BY name")
+        return {name: json.loads(value) for name, value in rows}
+
+    # ------------------------------------------------------------------ devices
+
+    def put_device(self, ieee: int, data: Any) -> None:
+        self._db.execute(
+            "INSERT INTO devices VALUES (?, ?) ON CONFLICT(ieee) DO UPDATE SET data=excluded.data",
+            (_ieee(ieee), _dump(data)),
+        )
+
+    def get_device(self, ieee: int) -> Any:
+        row = self._db.execute("SELECT data FROM devices WHERE ieee=?", (_ieee(ieee),)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def devices(self) -> dict[int, Any]:
+        rows = self._db.execute("SELECT ieee, data FROM devices ORDER BY ieee")
+        return {int(ieee, 16): json.loads(data) for ieee, data in rows}
+
+    def delete_device(self, ieee: int) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM devices WHERE ieee=?", (_ieee(ieee),))
+            self._db.execute("DELETE FROM deliveries WHERE ieee=?", (_ieee(ieee),))
+
+    # ------------------------------------------------------------------ keys
+
+    def put_key(self, ieee: int, kind: str, value: bytes) -> None:
+        """A device's secret: ``kind`` is ``install_code`` (with its CRC) or ``link_key``."""
+        if kind not in ("install_code", "link_key"):
+            msg = f"unknown key kind {kind!r}"
+            raise ValueError(msg)
+        self._db.execute(
+            "INSERT INTO keys VALUES (?, ?, ?) "
+            "ON CONFLICT(ieee) DO UPDATE SET kind=excluded.kind, value=excluded.value",
+            (_ieee(ieee), kind, bytes(value)),
+        )
+
+    def keys(self) -> dict[int, tuple[str, bytes]]:
+        rows = self._db.execute("SELECT ieee, kind, value FROM keys ORDER BY ieee")
+        return {int(ieee, 16): (kind, bytes(value)) for ieee, kind, value in rows}
+
+    def delete_key(self, ieee: int) -> None:
+        self._db.execute("DELETE FROM keys WHERE ieee=?", (_ieee(ieee),))
+
+    # ------------------------------------------------------------------ events and deliveries
+
+    def put_event(self, kind: str, endpoint: int, event_id: int, data: Any) -> None:
+        """Store (or replace, keeping its place in creation order) one event."""
+        self._db.execute(
+            "INSERT INTO events VALUES (?, ?, ?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?) "
+            "ON CONFLICT(kind, endpoint, event_id) DO UPDATE SET data=excluded.data",
+            (kind, endpoint, event_id, _dump(data)),
+        )
+
+    def get_event(self, kind: str, endpoint: int, event_id: int) -> StoredEvent | None:
+        row = self._db.execute(
+            "SELECT seq, data FROM events WHERE kind=? AND endpoint=? AND event_id=?",
+            (kind, endpoint, event_id),
+        ).fetchone()
+        return (
+            None
+            if row is None
+            else StoredEvent(kind, endpoint, event_id, row[0], json.loads(row[1]))
+        )
+
+    def events(self, kind: str, endpoint: int | None = None) -> list[StoredEvent]:
+        """Events of ``kind`` (on ``endpoint``), oldest first."""
+        if endpoint is None:
+            rows = self._db.execute(
+                "SELECT endpoint, event_id, seq, data FROM events WHERE kind=? ORDER BY seq",
+                (kind,),
+            )
+        else:
+            rows = self._db.execute(
+                "SELECT endpoint, event_id, seq, data FROM events WHERE kind=? AND endpoint=? "
+                "ORDER BY seq",
+                (kind, endpoint),
+            )
+        return [StoredEvent(kind, ep, eid, seq, json.loads(data)) for ep, eid, seq, data in rows]
+
+    def delete_event(self, kind: str, endpoint: int, event_id: int) -> None:
+        with self.transaction():
+            key = (kind, endpoint, event_id)
+            self._db.execute("DELETE FROM events WHERE kind=? AND endpoint=? AND event_id=?", key)
+            self._db.execute(
+                "DELETE FROM deliveries WHERE kind=? AND endpoint=? AND event_id=?", key
+            )
+
+    def delete_events(self, kind: str, endpoint: int) -> int:
+        with self.transaction():
+            cur = self._db.execute(
+                "DELETE FROM events WHERE kind=? AND endpoint=?", (kind, endpoint)
+            )
+            self._db.execute("DELETE FROM deliveries WHERE kind=? AND endpoint=?", (kind, endpoint))
+        return cur.rowcount
+
+    def set_delivery(  # noqa: PLR0917 - the key's four parts, then the value
+        self, kind: str, endpoint: int, event_id: int, ieee: int, status: str, data: Any = None
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(kind, endpoint, event_id, ieee) "
+            "DO UPDATE SET status=excluded.status, data=excluded.data",
+            (kind, endpoint, event_id, _ieee(ieee), status, _dump(data)),
+        )
+
+    def deliveries(self, kind: str, endpoint: int, event_id: int) -> dict[int, Delivery]:
+        rows = self._db.execute(
+            "SELECT ieee, status, data FROM deliveries WHERE kind=? AND endpoint=? AND event_id=? "
+            "ORDER BY ieee",
+            (kind, endpoint, event_id),
+        )
+        return {
+            int(ieee, 16): Delivery(int(ieee, 16), status, json.loads(data))
+            for ieee, status, data in rows
+        }
+
+    # ------------------------------------------------------------------ engine states
+
+    def put_state(self, name: str, data: Any) -> None:
+        """A component's whole state (a client engine's snapshot), replaced atomically."""
+        self._db.execute(
+            "INSERT INTO state VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data=excluded.data",
+            (name, _dump(data)),
+        )
+
+    def get_state(self, name: str) -> Any:
+        row = self._db.execute("SELECT data FROM state WHERE name=?", (name,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def delete_state(self, name: str) -> None:
+        self._db.execute("DELETE FROM state WHERE name=?", (name,))
