@@ -1,6 +1,7 @@
 """The simulated network at scale: joining 1 to 10,000 nodes, memory per node, secured frames/s.
 
     python bench/medium.py [--json] [--sizes 1,100,1000,10000] [--frames 20000] [--max-wall 900]
+    python bench/medium.py --histogram 1000    # frames on the air per node joined, by kind
 
 Two measurements:
 
@@ -49,6 +50,7 @@ from segateway.radio import (
 )
 from segateway.radio.sim import SimNetwork
 from segateway.zigbee.install_code import InstallCode
+from segateway.zigbee.mac import decode_mac as mac_decode
 from segateway.zigbee.stack.context import StackConfig
 
 EPID = 0x00124B00CAFEF00D
@@ -171,6 +173,46 @@ def join_run(n: int, max_wall: float = 900.0) -> dict[str, Any]:
     }
 
 
+_MAC_TYPES = {0: "beacon", 1: "data", 2: "ack", 3: "mac command"}
+_NWK_TYPES = {0: "data", 1: "command"}
+
+
+def frame_histogram(n: int, max_wall: float = 900.0) -> dict[str, float]:
+    """Join a network of ``n`` nodes counting every frame on the air by kind; frames per node.
+
+    Kinds: MAC frame type; for MAC data, NWK frame type and broadcast/unicast (read from the
+    NWK header, which is never encrypted); for MAC commands, the command id.
+    """
+    counts: dict[str, int] = {}
+    sim, routers, end_devices, _starts = build(n)
+
+    def count(_when: float, frame: bytes, _sender: int) -> None:
+        kind = _MAC_TYPES.get(frame[0] & 0x07, "other")
+        fields = mac_decode(frame)
+        if kind == "data" and len(fields.payload) >= 4:
+            nwk = fields.payload
+            dst = nwk[2] | nwk[3] << 8
+            kind = (
+                f"nwk {_NWK_TYPES.get(nwk[0] & 0x03, 'other')} "
+                f"{'broadcast' if dst >= 0xFFF8 else 'unicast'}"
+            )
+        elif kind == "mac command" and fields.payload:
+            kind = f"mac command 0x{fields.payload[0]:02x}"
+        counts[kind] = counts.get(kind, 0) + 1
+
+    sim.medium._capture = count  # the bench looks at the air directly
+    devices = [*routers, *end_devices]
+    coordinator = next(iter(sim.nodes.values()))
+    for k in range(10):
+        sim.clock.call_at(k * 250.0 + 240.0, coordinator.permit_joining, 254)
+    wall0 = time.perf_counter()
+    while sim.clock.now() < VIRTUAL_LIMIT and time.perf_counter() - wall0 < max_wall:
+        sim.run(5.0)
+        if all(d.state is NetworkState.joined for d in devices):
+            break
+    return {k: round(v / n, 1) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}
+
+
 def _join_child(n: int, max_wall: float, queue: Any) -> None:
     queue.put(join_run(n, max_wall))
 
@@ -257,7 +299,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-wall", type=float, default=900.0, help="stop a join run after this many seconds"
     )
+    parser.add_argument(
+        "--histogram",
+        type=int,
+        metavar="N",
+        help="only join N nodes and print the frames on the air per node, by kind",
+    )
     args = parser.parse_args(argv)
+    if args.histogram:
+        print(json.dumps(frame_histogram(args.histogram, args.max_wall), indent=1))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s]
     out: dict[str, Any] = {
         "python": sys.version.split()[0],
