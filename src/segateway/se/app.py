@@ -28,9 +28,10 @@ from .endpoint import LocalCluster, Peer, ZclEndpoint
 from .general import BasicServer, IdentifyServer, KeyEstablishmentClient, KeyEstablishmentServer
 from .timebase import TimeBase
 
-__all__ = ["DEVICE_IDS", "Role", "SeApplication", "SeConfig"]
+__all__ = ["DEVICE_IDS", "ROLE_SETTING", "Role", "RoleMismatchError", "SeApplication", "SeConfig"]
 
 ZDO_PROFILE = 0x0000
+ROLE_SETTING = "se.role"  # the configuration that wrote the store
 
 
 class Role(enum.Enum):
@@ -67,6 +68,10 @@ class SeConfig:
     max_sequential_tx_failures: int = 3
     refresh_rate: float = 600.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RoleMismatchError(RuntimeError):
+    """The store was written by another configuration: convert it first."""
 
 
 class SeApplication:
@@ -136,6 +141,15 @@ class SeApplication:
         """Register the endpoint, listen to the port and resume every component."""
         if self.started:
             return
+        stored = self.store.get_setting(ROLE_SETTING)
+        if stored is None:
+            self.store.set_setting(ROLE_SETTING, self.config.role.value)
+        elif stored != self.config.role.value:
+            msg = (
+                f"the data was written by an {stored} gateway, not an {self.config.role.value}: "
+                f"convert it first (segateway convert {self.config.role.value})"
+            )
+            raise RoleMismatchError(msg)
         self.started = True
         for endpoint in self.endpoints.values():
             self.port.register_endpoint(endpoint.descriptor())

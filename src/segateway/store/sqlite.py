@@ -236,6 +236,13 @@ class Store:
             )
         return [StoredEvent(kind, ep, eid, seq, json.loads(data)) for ep, eid, seq, data in rows]
 
+    def event_kinds(self) -> list[str]:
+        """The kinds of event stored (``price``, ``drlc`` …)."""
+        return [k for (k,) in self._db.execute("SELECT DISTINCT kind FROM events ORDER BY kind")]
+
+    def state_names(self) -> list[str]:
+        return [n for (n,) in self._db.execute("SELECT name FROM state ORDER BY name")]
+
     def delete_event(self, kind: str, endpoint: int, event_id: int) -> None:
         with self.transaction():
             key = (kind, endpoint, event_id)
