@@ -116,3 +116,12 @@ def test_an_ipd_router_finds_the_esi_through_the_trust_center() -> None:
     assert esi.active
     assert esi.endpoints[0x5E].device_id == 0x0500
     assert 0x0000 in esi.endpoints[0x5E].input_clusters
+
+
+def test_start_reports_init_complete_and_joined_network() -> None:
+    """digi-se-rpc §5: "Init Complete" (0x0000) when the framework is initialised, then
+    "Joined Network" (0x0001) with the original's text when the local node is on a network."""
+    home = Home()
+    first = home.of(StatusMessage)[:2]
+    assert [(m.status, m.severity) for m in first] == [(0x0000, 1), (0x0001, 1)]
+    assert first[1].description == "Local device detected that it is joined to a ZigBee network"

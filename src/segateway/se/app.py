@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..radio import ApsPacket, DeliveryResult, DstMode, RadioEvent
+from ..radio import ApsPacket, DeliveryResult, DstMode, NetworkState, RadioEvent
 from ..sim.clock import Clock
 from ..store import Store
 from ..zcl.cluster import Side
@@ -67,6 +67,9 @@ class SeConfig:
     # ZDO_Device_Manager.max_sequential_TX_failures / refresh_rate (seconds, 0 = off)
     max_sequential_tx_failures: int = 3
     refresh_rate: float = 600.0
+    # the endpoint's device id; None: the role's (DEVICE_IDS). Simulated devices (a meter,
+    # 0x0501) run the application with their own clusters and device id.
+    device_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -109,9 +112,10 @@ class SeApplication:
             refresh_rate=self.config.refresh_rate,
         )
         chosen = list(clusters) if clusters is not None else self.default_clusters()
-        self.endpoint = ZclEndpoint(
-            self, self.config.endpoint_id, DEVICE_IDS[self.config.role], chosen
-        )
+        device_id = self.config.device_id
+        if device_id is None:
+            device_id = DEVICE_IDS[self.config.role]
+        self.endpoint = ZclEndpoint(self, self.config.endpoint_id, device_id, chosen)
         self.endpoints = {self.endpoint.endpoint_id: self.endpoint}
         self._unlisten: Callable[[], None] | None = None
         self.started = False
@@ -162,6 +166,15 @@ class SeApplication:
         for component in self._components():
             component.start()
         self.bus.publish(StatusMessage(int(StatusCode.init_complete), 1, "Init Complete"))
+        if info.state is NetworkState.joined:
+            self.bus.publish(
+                StatusMessage(
+                    int(StatusCode.joined_network),
+                    1,
+                    "Local device detected that it is joined to a ZigBee network",
+                    info.ieee,
+                )
+            )
 
     def close(self) -> None:
         if self._unlisten is not None:
