@@ -1,0 +1,1 @@
+"""The SE client cluster sides of our endpoint: they read and follow remote SE servers."""
