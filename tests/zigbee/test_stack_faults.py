@@ -122,3 +122,22 @@ def test_a_fast_sender_never_has_fresh_frames_taken_for_duplicates() -> None:
     assert len(received) == sent
     assert set(received.values()) == {1}
     assert all(o[0].status is DeliveryStatus.delivered for o in outcomes)
+
+
+def test_a_payload_too_long_for_one_frame_is_reported_not_raised() -> None:
+    """802.15.4: an MPDU is at most aMaxPHYPacketSize = 127 octets. Without APS fragmentation a
+    longer frame is refused with a delivery status (FRAME_TOO_LONG), nothing goes on the air, the
+    link is not counted as failed, and a frame that fits still goes through afterwards."""
+    net = make_net(seed=8)
+    c = net.coordinator
+    r1 = net.add(R1, links=[c])
+    assert net.join(r1)
+    net.sim.run(5)
+    frames_before = net.sim.medium.stats.frames
+    results = net.send(c, r1, bytes(110))
+    net.sim.run(10)
+    assert [x.status for x in results] == [DeliveryStatus.frame_too_long]
+    assert net.sim.medium.stats.frames - frames_before < 3  # at most unrelated link status
+    fits = net.send(c, r1, bytes(40))
+    net.sim.run(10)
+    assert [x.status for x in fits] == [DeliveryStatus.delivered]

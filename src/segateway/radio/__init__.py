@@ -93,6 +93,7 @@ class DeliveryStatus(enum.Enum):
     no_key = "no_key"  # APS encryption asked, but no link key with the destination
     not_joined = "not_joined"  # the local node is not on a network
     unknown_destination = "unknown_destination"  # an IEEE address with no known NWK address
+    frame_too_long = "frame_too_long"  # the payload does not fit one frame (no fragmentation)
 
 
 @dataclass(frozen=True, slots=True)

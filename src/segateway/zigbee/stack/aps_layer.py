@@ -187,7 +187,7 @@ class ApsLayer:
         def sent(result: str) -> None:
             # a failed hop or route is one failed attempt: the ack timer retries it; only not
             # being on a network ends the transaction at once
-            if result == NwkResult.NOT_JOINED:
+            if result in (NwkResult.NOT_JOINED, NwkResult.FRAME_TOO_LONG):
                 self._fail(pending, _status(result))
             else:
                 pending.last = result
@@ -361,4 +361,5 @@ def _status(result: str) -> DeliveryStatus:
         NwkResult.NO_ROUTE: DeliveryStatus.no_route,
         NwkResult.MAC_FAILURE: DeliveryStatus.mac_failure,
         NwkResult.NOT_JOINED: DeliveryStatus.not_joined,
+        NwkResult.FRAME_TOO_LONG: DeliveryStatus.frame_too_long,
     }.get(result, DeliveryStatus.mac_failure)

@@ -41,9 +41,11 @@ class TxResult:
     NO_ACK = "no_ack"
     CHANNEL_ACCESS_FAILURE = "channel_access_failure"
     EXPIRED = "expired"  # an indirect frame nobody polled for
+    FRAME_TOO_LONG = "frame_too_long"  # the MPDU would exceed aMaxPHYPacketSize (127 octets)
 
 
 OnDone = Callable[[str], None]
+MAX_MPDU = 127  # aMaxPHYPacketSize
 
 
 FrameSource = mac.MacFrame | Callable[[], mac.MacFrame]
@@ -188,6 +190,9 @@ class MacLayer:
         frame = tx.frame
         assert isinstance(frame, mac.MacFrame)  # built in _next  # noqa: S101
         data = frame.encode()
+        if len(data) > MAX_MPDU:
+            self._finish(TxResult.FRAME_TOO_LONG)  # 802.15.4 MCPS-DATA.confirm FRAME_TOO_LONG
+            return
         end = self.medium.transmit(self.node_id, data)
         self.frames_sent += 1
         tx.attempts += 1

@@ -50,6 +50,7 @@ class NwkResult:
     NO_ROUTE = "no_route"
     MAC_FAILURE = "mac_failure"
     NOT_JOINED = "not_joined"
+    FRAME_TOO_LONG = "frame_too_long"
 
 
 OnDone = Callable[[str], None]
@@ -284,6 +285,10 @@ class NwkLayer:
                     neighbor.failures = 0
                 if on_done is not None:
                     on_done(NwkResult.SUCCESS)
+                return
+            if result == TxResult.FRAME_TOO_LONG:  # says nothing about the link
+                if on_done is not None:
+                    on_done(NwkResult.FRAME_TOO_LONG)
                 return
             self._hop_failed(hop, dst)
             if on_done is not None:
