@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .servers import DrlcServer, MessagingServer, PriceServer, TimeServer
+
 if TYPE_CHECKING:
     from .app import Role
     from .endpoint import LocalCluster
@@ -14,4 +16,6 @@ __all__ = ["role_clusters"]
 def role_clusters(role: Role) -> list[LocalCluster]:
     """New cluster sides for ``role``: ESI servers (Time, Price, DRLC, Messaging) and the
     Metering client on an ESI; the Time, Price, DRLC, Messaging and Metering clients on an IPD."""
+    if role.is_esi:
+        return [TimeServer(), PriceServer(), DrlcServer(), MessagingServer()]
     return []
