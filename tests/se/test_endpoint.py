@@ -214,3 +214,21 @@ def test_direction_bit_correction_is_a_setting() -> None:
     assert _exchange(corrected, probe, IDENTIFY, "08 51 00 0000") == [
         bytes.fromhex("18 51 01 0000 00 21 0000")
     ]
+
+
+def test_a_read_attributes_response_that_would_not_fit_carries_what_fits() -> None:
+    """ZCL §2.5.2.3: when the response would exceed one frame, it carries as many attribute
+    records as fit, in the order requested; the requester reads the rest separately."""
+    home = Home()
+    probe = home.probe(METER)
+    # all eleven Basic attributes up to 0x0014 plus ZCLVersion again: far more than one frame
+    ids = [0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0010, 0x0011]
+    ids += [0x0012, 0x0013, 0x0014, 0x0000, 0x0001, 0x0002, 0x0003]
+    request = "00 60 00 " + " ".join(f"{i & 0xFF:02x}{i >> 8:02x}" for i in ids)
+    answers = _exchange(home, probe, BASIC, request)
+    assert len(answers) == 1
+    frame = decode_frame(answers[0], BASIC)
+    got = [r.attribute_id for r in frame.payload.records]
+    assert 0 < len(got) < len(ids)
+    assert got == ids[: len(got)]
+    assert len(answers[0]) <= 65

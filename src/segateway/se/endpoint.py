@@ -62,6 +62,9 @@ _REPORT_ATTRIBUTES = 0x0A
 _RESPONSES = frozenset({0x01, 0x04, 0x07, 0x09, 0x0B, 0x0D, 0x10, 0x12, 0x14, 0x16})
 _REPORTING_OFF = 0xFFFF
 RESPONSE_TIMEOUT = 10.0  # seconds a request waits for its ZCL response (after delivery)
+MAX_ZCL_FRAME = 65
+"""The longest ZCL frame we answer with: what fits one 127-octet MPDU with NWK and APS security
+and no fragmentation (MAC 11, NWK 8 + 8 extended source + 18 security, APS 8 + 9 security)."""
 
 
 class ZclStatusError(Exception):
@@ -615,7 +618,16 @@ class ZclEndpoint:
                         "value": value,
                     }
                 )
-        self.respond(cluster, incoming, "read_attributes_response", {"records": records})
+        # ZCL §2.5.2.3: a response that would not fit carries the records that do (in request
+        # order); the requester reads the others in a second request
+        command = _FOUNDATION_NAMES["read_attributes_response"]
+        context = cluster.definition.contexts[cluster.side]
+        while len(records) > 1:
+            size = 3 + len(command.encode(command.schema.make({"records": records}, context)))
+            if size <= MAX_ZCL_FRAME:
+                break
+            records.pop()
+        self.respond(cluster, incoming, command, {"records": records})
         return None
 
     def _write_attributes(self, cluster: LocalCluster, incoming: Incoming) -> Status | None:
