@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .clients.drlc import DrlcClient
+from .clients.messaging import MessagingClient
+from .clients.metering import MeteringClient
+from .clients.price import PriceClient
+from .clients.time import TimeClient
 from .servers import DrlcServer, MessagingServer, PriceServer, TimeServer
 
 if TYPE_CHECKING:
@@ -17,5 +22,5 @@ def role_clusters(role: Role) -> list[LocalCluster]:
     """New cluster sides for ``role``: ESI servers (Time, Price, DRLC, Messaging) and the
     Metering client on an ESI; the Time, Price, DRLC, Messaging and Metering clients on an IPD."""
     if role.is_esi:
-        return [TimeServer(), PriceServer(), DrlcServer(), MessagingServer()]
-    return []
+        return [TimeServer(), PriceServer(), DrlcServer(), MessagingServer(), MeteringClient()]
+    return [TimeClient(), PriceClient(), DrlcClient(), MessagingClient(), MeteringClient()]
