@@ -207,6 +207,8 @@ def esi_probe(home: Home, ipd: Ipd, ieee: int, servers: Iterable[int], *, wait: 
     probe.node.add_listener(on_packet=lambda p: esi.heard.append((ipd.now(), p)))
     if wait:
         run_until(home, lambda: _active(ipd, ieee), 30)
+        # SE frames between the two are APS-encrypted with the key the trust center gave both
+        run_until(home, lambda: probe.node.has_link_key(IPD_IEEE), 10)
     return esi
 
 

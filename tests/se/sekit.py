@@ -22,7 +22,7 @@ from segateway.radio import (
 from segateway.radio.sim import SimNetwork
 from segateway.se.app import Role, SeApplication, SeConfig
 from segateway.se.bus import Notification
-from segateway.se.endpoint import LocalCluster
+from segateway.se.endpoint import APS_SECURED_CLUSTERS, LocalCluster
 from segateway.se.timebase import TimeBase
 from segateway.store import Store
 from segateway.zcl.frame import ZclFrame, decode_frame
@@ -56,8 +56,17 @@ class Probe:
         ]
 
     def send(
-        self, dst: int, cluster_id: int, data: bytes, *, dst_ep: int = 0x5E
+        self,
+        dst: int,
+        cluster_id: int,
+        data: bytes,
+        *,
+        dst_ep: int = 0x5E,
+        aps_security: bool | None = None,
     ) -> list[DeliveryResult]:
+        """Send a ZCL frame; SE clusters go APS-encrypted, as a compliant device sends them."""
+        if aps_security is None:
+            aps_security = cluster_id in APS_SECURED_CLUSTERS
         results: list[DeliveryResult] = []
         self.node.send(
             ApsPacket(
@@ -67,6 +76,7 @@ class Probe:
                 dst_ep=dst_ep,
                 payload=data,
                 dst=dst,
+                aps_security=aps_security,
             ),
             on_done=results.append,
         )

@@ -135,7 +135,7 @@ def test_a_server_with_neither_master_nor_synchronized_is_never_chosen() -> None
     assert not ipd.app.timebase.synchronized
     assert synced(ipd) == []
     tsn = wait_reads(home, a, 2, 70)
-    assert 60 <= home.clock.now() - asked_at <= 61
+    assert 60 <= home.clock.now() - asked_at < 62  # retries fall on whole seconds, rounded up
     answer(a, tsn, time=START_UTC + 70, status=0x02)  # Synchronized only: usable
     home.run(0.5)
     assert ipd.now() == START_UTC + 70
@@ -155,7 +155,7 @@ def test_resync_comes_at_the_valid_until_time() -> None:
 
     answer(a, tsn, time=server_time(), status=MASTER, valid_until=START_UTC + 300)
     tsn = wait_reads(home, a, 2, 310)
-    assert 300 <= home.clock.now() - base <= 301
+    assert 300 <= home.clock.now() - base < 302  # on whole seconds, rounded up
     answered_at = home.clock.now()
     answer(a, tsn, time=server_time(), status=MASTER)
     wait_reads(home, a, 3, 3700)
@@ -176,8 +176,8 @@ def test_event_clients_ask_the_esi_only_once_the_time_is_synchronized() -> None:
     home.run(2.0)
     assert esi.commands(PRICE, 0x00) == []
     answer(esi, tsn, time=START_UTC, status=MASTER)
-    home.run(1.0)
-    assert [f.command_id for f in esi.frames(PRICE)] == [0x00, 0x01]
+    home.run(10.0)  # relayed by the coordinator, each with its APS ack: a retry may be needed
+    assert sorted(f.command_id for f in esi.frames(PRICE)) == [0x00, 0x01]
 
 
 def test_without_a_time_answer_the_late_join_requests_go_out_after_a_while() -> None:

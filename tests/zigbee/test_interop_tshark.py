@@ -1324,9 +1324,12 @@ def test_aps_acknowledgements(session: Session) -> None:
             "zbee_aps.security": secured,
         }
         if secured:  # the MIC: test_every_aps_mic_is_valid_even_without_payload
-            expected |= {"zbee.sec.key_id": LINK_KEY_ID, "zbee.sec.src64": IEEE.get(acker or "")}
+            # no extended nonce on APS data and acks: the nonce's source is the NWK header's
+            expected |= {"zbee.sec.key_id": LINK_KEY_ID, "zbee.sec.ext_nonce": 0}
         for ack in mine:
             problems.fields(ack, ack.aps, expected, what)
+            if secured:
+                problems.fields(ack, ack.nwk, {"zbee_nwk.src64": IEEE.get(acker or "")}, what)
             problems.expect(ack, f"{what}cluster", _aps_cluster(ack), _aps_cluster(data))
     for ack in acks:
         if ack.number not in answered:
@@ -1345,7 +1348,14 @@ def test_aps_frame_counters_are_never_reused(session: Session) -> None:
         for aps in frame.all_layers("zbee_aps"):
             if not aps.has("zbee.sec.counter"):
                 continue
-            src64, counter = aps.int("zbee.sec.src64"), aps.int("zbee.sec.counter")
+            # no extended nonce (APS data and acks): the sender is the NWK header's source
+            nonce_source = aps if aps.has("zbee.sec.src64") else None
+            src64 = (
+                nonce_source.int("zbee.sec.src64")
+                if nonce_source is not None
+                else frame.nwk.int("zbee_nwk.src64")
+            )
+            counter = aps.int("zbee.sec.counter")
             first = seen.setdefault((src64, counter), (frame.number, aps.show("zbee.sec.mic")))
             if first[0] != frame.number:
                 if first[1] != aps.show("zbee.sec.mic"):
@@ -1388,7 +1398,7 @@ def _secured_aps_bytes(layer: Dissection) -> tuple[bytes, int] | None:
     return bytes(found[i] for i in range(end)), aux
 
 
-def _ccm_open(frame: bytes, aux: int, key: bytes) -> bytes:
+def _ccm_open(frame: bytes, aux: int, key: bytes, source: int | None = None) -> bytes:
     """Check the MIC of, and decrypt, a frame secured at level 5 (ENC-MIC-32) with a data or
     network key, laid out as ZigBee 05-3474 §4.5.1 and Annex A say — written here from the spec
     with ``cryptography``'s AES-CCM, not with the stack's code. Nonce: source IEEE address (LE)
@@ -1396,9 +1406,13 @@ def _ccm_open(frame: bytes, aux: int, key: bytes) -> bytes:
     the end of the auxiliary header, level patched; then ciphertext ‖ 4-octet MIC. Raises
     InvalidTag when the MIC does not check."""
     control = frame[aux] & ~0x07 | 0x05
-    assert control & 0x20, "an extended nonce (source IEEE address in the header) is expected"
-    nonce = frame[aux + 5 : aux + 13] + frame[aux + 1 : aux + 5] + bytes((control,))
-    header_end = aux + 13 + int((control >> 3) & 0x03 == NWK_KEY_ID)  # + key sequence number
+    if control & 0x20:  # extended nonce: the source IEEE address is in the header
+        sender, header_end = frame[aux + 5 : aux + 13], aux + 13
+    else:  # the caller knows the source (the NWK header's extended source)
+        assert source is not None, "without an extended nonce the source must be given"
+        sender, header_end = source.to_bytes(8, "little"), aux + 5
+    nonce = sender + frame[aux + 1 : aux + 5] + bytes((control,))
+    header_end += int((control >> 3) & 0x03 == NWK_KEY_ID)  # + key sequence number
     a = frame[:aux] + bytes((control,)) + frame[aux + 1 : header_end]
     return AESCCM(key, tag_length=4).decrypt(nonce, frame[header_end:], a)
 
@@ -1420,18 +1434,24 @@ def test_every_aps_mic_is_valid_even_without_payload(session: Session) -> None:
                 problems.add(frame, f"APS layer {index}: tshark does not show all its bytes")
                 continue
             raw, aux = built
-            sender = session.role_of_ieee(aps.int("zbee.sec.src64"))
+            # APS data and acks carry no extended nonce: the NWK header's source is the sender
+            source = (
+                aps.int("zbee.sec.src64")
+                if aps.has("zbee.sec.src64")
+                else frame.nwk.int("zbee_nwk.src64")
+            )
+            sender = session.role_of_ieee(source)
             device = sender
             if sender == COORDINATOR:
                 device = session.role_of_nwk(frame.nwk.int("zbee_nwk.dst"))
             key = session.link_keys[IEEE[device or ""]]
             try:
-                plaintext = _ccm_open(raw, aux, key)
+                plaintext = _ccm_open(raw, aux, key, source)
             except InvalidTag:
                 problems.add(frame, f"APS MIC invalid ({sender} → {device})")
                 continue
             with pytest.raises(InvalidTag):
-                _ccm_open(raw[:-1] + bytes((raw[-1] ^ 0x01,)), aux, key)
+                _ccm_open(raw[:-1] + bytes((raw[-1] ^ 0x01,)), aux, key, source)
             opened += 1
             if not plaintext:
                 empty += 1
@@ -1505,10 +1525,10 @@ def test_zcl_read_attributes_exchange(session: Session) -> None:
                 "zbee_aps.profile": packet.profile_id,
                 "zbee_aps.security": 1,
                 "zbee.sec.key_id": LINK_KEY_ID,
-                "zbee.sec.ext_nonce": 1,
-                "zbee.sec.src64": IEEE[src],
+                "zbee.sec.ext_nonce": 0,  # the nonce's source: the NWK header's
             }
             problems.fields(frame, aps, expected, what)
+            problems.fields(frame, frame.nwk, {"zbee_nwk.src64": IEEE[src]}, what)
             problems.expect(frame, f"{what}APS zbee.sec.key", _key(aps), link_key)
             label = (
                 aps.show("zbee.sec.decryption_key") if aps.has("zbee.sec.decryption_key") else None

@@ -18,7 +18,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..radio import ApsPacket, DeliveryResult, DstMode, NetworkState, RadioEvent
+from ..radio import (
+    ApsPacket,
+    DeliveryResult,
+    DeliveryStatus,
+    DstMode,
+    NetworkState,
+    RadioEvent,
+)
 from ..sim.clock import Clock
 from ..store import Store
 from ..zcl.cluster import Side
@@ -32,6 +39,8 @@ __all__ = ["DEVICE_IDS", "ROLE_SETTING", "Role", "RoleMismatchError", "SeApplica
 
 ZDO_PROFILE = 0x0000
 ROLE_SETTING = "se.role"  # the configuration that wrote the store
+KEY_REQUEST_ATTEMPTS = 3  # Request Key (application link key) sends before giving up
+KEY_REQUEST_RETRY = 1.0  # seconds between them
 
 
 class Role(enum.Enum):
@@ -64,6 +73,9 @@ class SeConfig:
     join_mode: JoinMode = JoinMode.open
     # ZCL_Endpoint.enable_direction_bit_correction
     direction_bit_correction: bool = False
+    # Cluster.disable_APS_encryption: SE cluster unicasts go without APS encryption (and are
+    # accepted without it) — for devices that cannot do it; the SE specification requires it
+    disable_aps_encryption: bool = False
     # ZDO_Device_Manager.max_sequential_TX_failures / refresh_rate (seconds, 0 = off)
     max_sequential_tx_failures: int = 3
     refresh_rate: float = 600.0
@@ -100,6 +112,7 @@ class SeApplication:
         self.rng = rng or random.Random()  # noqa: S311 - protocol randomization, not keys
         self.timebase = timebase or TimeBase(clock)
         self.direction_bit_correction = self.config.direction_bit_correction
+        self.aps_encryption = not self.config.disable_aps_encryption
         self._tsn = self.rng.randrange(256)
         self.devices = DeviceManager(
             clock=clock,
@@ -110,6 +123,8 @@ class SeApplication:
             join_mode=self.config.join_mode,
             max_sequential_tx_failures=self.config.max_sequential_tx_failures,
             refresh_rate=self.config.refresh_rate,
+            request_link_key=self._request_link_key,
+            link_key_ready=self._link_key_ready,
         )
         chosen = list(clusters) if clusters is not None else self.default_clusters()
         device_id = self.config.device_id
@@ -197,6 +212,35 @@ class SeApplication:
     def resolve_ieee(self, nwk: int | None) -> int | None:
         return self.devices.ieee_of(nwk)
 
+    def _request_link_key(self, ieee: int, attempt: int = 1) -> None:
+        """Ask the trust center for a link key shared with ``ieee`` (SE cluster unicasts are
+        APS-encrypted): needed when neither side is the trust center, which already shares a
+        key with every device. A request that does not leave is repeated (3 attempts)."""
+        info = self.port.info()
+        if info.trust_center is None or ieee in (info.trust_center, info.ieee):
+            return
+        if info.ieee == info.trust_center:
+            return
+        request = getattr(self.port, "request_application_key", None)
+        if request is None:
+            return
+        has_key = getattr(self.port, "has_link_key", None)
+        if has_key is not None and has_key(ieee):
+            return
+
+        def sent(ok: bool) -> None:
+            if not ok and attempt < KEY_REQUEST_ATTEMPTS:
+                self.clock.call_later(KEY_REQUEST_RETRY, self._request_link_key, ieee, attempt + 1)
+
+        request(ieee, sent)
+
+    def _link_key_ready(self, ieee: int) -> bool:
+        """Whether SE unicasts to ``ieee`` can go (APS-encrypted) now."""
+        if not self.aps_encryption:
+            return True
+        has_key = getattr(self.port, "has_link_key", None)
+        return has_key is None or bool(has_key(ieee))
+
     def _local_ieee(self) -> int | None:
         return int(self.port.info().ieee)
 
@@ -209,6 +253,11 @@ class SeApplication:
             ieee = self.devices.ieee_of(packet.dst)
 
         def done(result: DeliveryResult) -> None:
+            if result.status is DeliveryStatus.no_key and ieee is not None:
+                self._request_link_key(ieee)  # the next attempt will have it
+                if on_done is not None:
+                    on_done(result)
+                return  # says nothing about the device being alive
             if packet.dst_mode is DstMode.unicast:
                 self.devices.delivery(ieee, result.ok)
             if on_done is not None:

@@ -51,6 +51,8 @@ ZDO_TIMEOUT = 5.0  # seconds a discovery request waits for its answer
 ZDO_RETRIES = 2  # extra attempts per discovery request
 REDISCOVER_AFTER = 60.0  # seconds before a failed discovery is tried again
 _LOGICAL_TYPES = ("coordinator", "router", "end_device")
+KEY_WAIT = 10.0  # seconds discovery waits for the application link key before going on
+KEY_POLL = 0.25
 
 
 class DiscoveryStatus(enum.Enum):
@@ -157,6 +159,8 @@ class DeviceManager:
         join_mode: JoinMode = JoinMode.open,
         max_sequential_tx_failures: int = 3,
         refresh_rate: float = 0.0,
+        request_link_key: Callable[[int], None] | None = None,
+        link_key_ready: Callable[[int], bool] | None = None,
     ) -> None:
         self.clock = clock
         self.store = store
@@ -166,6 +170,8 @@ class DeviceManager:
         self.join_mode = join_mode
         self.max_sequential_tx_failures = max_sequential_tx_failures
         self.refresh_rate = refresh_rate
+        self._request_link_key = request_link_key
+        self._link_key_ready = link_key_ready
         self.devices: dict[int, Device] = {}
         self._by_nwk: dict[int, int] = {}
         self._requests: dict[tuple[int, int, int], _Request] = {}  # (nwk, rsp cluster, tsn)
@@ -365,6 +371,8 @@ class DeviceManager:
             return
         device.discovery_status = DiscoveryStatus.in_progress
         self._save(device)
+        if self._request_link_key is not None:
+            self._request_link_key(ieee)  # SE unicasts need it; ZDO discovery does not
         nwk = device.nwk
         self._zdo(
             nwk,
@@ -453,7 +461,12 @@ class DeviceManager:
 
         self._zdo(nwk, _Z.SIMPLE_DESC_REQ, {"nwk_addr_of_interest": nwk, "endpoint": endpoint}, got)
 
-    def _discovery_complete(self, device: Device) -> None:
+    def _discovery_complete(self, device: Device, waited: float = 0.0) -> None:
+        ready = self._link_key_ready
+        if ready is not None and not ready(device.ieee) and waited < KEY_WAIT:
+            # SE unicasts to it are APS-encrypted: it is usable once the link key is here
+            self.clock.call_later(KEY_POLL, self._key_check, device.ieee, waited + KEY_POLL)
+            return
         device.discovery_status = DiscoveryStatus.complete
         device.tx_failures = 0
         self._save(device)
@@ -472,6 +485,11 @@ class DeviceManager:
                 listener(device)
         else:
             self._set_active(device, True)
+
+    def _key_check(self, ieee: int, waited: float) -> None:
+        device = self.devices.get(ieee)
+        if device is not None and device.discovery_status is DiscoveryStatus.in_progress:
+            self._discovery_complete(device, waited)
 
     def _discovery_failed(self, device: Device) -> None:
         device.discovery_status = DiscoveryStatus.failed

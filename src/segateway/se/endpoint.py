@@ -62,6 +62,12 @@ _REPORT_ATTRIBUTES = 0x0A
 _RESPONSES = frozenset({0x01, 0x04, 0x07, 0x09, 0x0B, 0x0D, 0x10, 0x12, 0x14, 0x16})
 _REPORTING_OFF = 0xFFFF
 RESPONSE_TIMEOUT = 10.0  # seconds a request waits for its ZCL response (after delivery)
+APS_SECURED_CLUSTERS = frozenset(
+    {0x000A, 0x0015, 0x0019, 0x0600, 0x0700, 0x0701, 0x0702, 0x0703, 0x0704, 0x0705, 0x0706}
+    | {0x0707, 0x0708, 0x0709, 0x070A}
+)
+"""SE clusters whose unicasts carry APS (link-key) encryption on top of network security
+(se-spec §3.2, from SE §5.4.6); everything else, and every broadcast, uses the network key only."""
 MAX_ZCL_FRAME = 65
 """The longest ZCL frame we answer with: what fits one 127-octet MPDU with NWK and APS security
 and no fragmentation (MAC 11, NWK 8 + 8 extended source + 18 security, APS 8 + 9 security)."""
@@ -112,6 +118,7 @@ class EndpointHost(Protocol):
 
     clock: Clock
     direction_bit_correction: bool
+    aps_encryption: bool  # APS-encrypt SE cluster unicasts and refuse them unencrypted
 
     def send_packet(
         self, packet: ApsPacket, on_done: Callable[[DeliveryResult], None] | None = None
@@ -447,6 +454,7 @@ class ZclEndpoint:
             payload=data,
             dst=peer.nwk,
             dst_ieee=peer.ieee if peer.nwk is None else None,
+            aps_security=self._secured(cluster.cluster_id),
         )
 
         def done(result: DeliveryResult) -> None:
@@ -481,6 +489,13 @@ class ZclEndpoint:
         """Handle one APS packet addressed to this endpoint (or broadcast to all)."""
         if packet.profile_id != self.profile_id:
             return
+        if (
+            not packet.aps_security
+            and packet.dst_mode is DstMode.unicast
+            and self._secured(packet.cluster_id)
+        ):
+            log.info("dropped an SE unicast on 0x%04x without APS encryption", packet.cluster_id)
+            return  # se-spec §3.2: such a frame is dropped, unanswered
         data = packet.payload
         try:
             header, _ = decode_header(data)
@@ -566,7 +581,16 @@ class ZclEndpoint:
                 dst_ep=packet.src_ep,
                 payload=data,
                 dst=packet.src,
+                aps_security=self._secured(packet.cluster_id),
             )
+        )
+
+    def _secured(self, cluster_id: int) -> bool:
+        """Whether a unicast on ``cluster_id`` goes (and must arrive) APS-encrypted."""
+        return (
+            self.host.aps_encryption
+            and self.profile_id == SE_PROFILE
+            and cluster_id in APS_SECURED_CLUSTERS
         )
 
     def respond(

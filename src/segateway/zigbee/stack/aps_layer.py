@@ -97,7 +97,13 @@ class ApsLayer:
         return self.link_keys.get(ieee)
 
     def _secure(self, header: aps.ApsHeader, payload: bytes, key: bytes, key_id: KeyId) -> bytes:
-        aux = AuxHeader(key_id, self.ctx.aps_frame_counter(), self.ctx.ieee)
+        # Data frames and acks leave the extended nonce out (8 octets a frame needs: an APS-
+        # encrypted Report Event Status only fits without it); the receiver takes our IEEE
+        # address from the NWK header's extended source. APS commands keep it: their receiver
+        # may not know us yet.
+        plain_data = header.frame_type in (aps.FRAME_DATA, aps.FRAME_ACK)
+        source = None if plain_data and key_id is KeyId.data else self.ctx.ieee
+        aux = AuxHeader(key_id, self.ctx.aps_frame_counter(), source)
         derived = aps_key(key, key_id)
         return secure(header._replace(security=True).encode(), aux, payload, derived, self.ctx.ieee)
 

@@ -1166,10 +1166,22 @@ class Node:
             )
             self.aps.send_command(ind.src, tc_key, key=requester_key, key_id=KeyId.key_transport)
 
-    def request_application_key(self, partner_ieee: int) -> None:
-        """Ask the trust center for a link key shared with ``partner_ieee``."""
+    def request_application_key(
+        self, partner_ieee: int, on_done: Callable[[bool], None] | None = None
+    ) -> None:
+        """Ask the trust center for a link key shared with ``partner_ieee``; ``on_done`` tells
+        whether the request left (the key itself comes later, in a Transport Key)."""
         request = aps.RequestKey(aps.RequestKeyType.application_link_key, partner_ieee)
-        self.aps.send_command(0x0000, request, key=self.ctx.tc_link_key)
+
+        def sent(result: str) -> None:
+            if on_done is not None:
+                on_done(result == "success")
+
+        self.aps.send_command(0x0000, request, key=self.ctx.tc_link_key, on_done=sent)
+
+    def has_link_key(self, ieee: int) -> bool:
+        """Whether APS encryption with ``ieee`` is possible (a link key is shared)."""
+        return self._link_key(ieee) is not None
 
     def switch_network_key(self, key: bytes | None = None, *, delay: float = 5.0) -> int:
         """Trust center: distribute a new network key, then switch to it after ``delay``."""
