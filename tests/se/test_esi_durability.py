@@ -12,9 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from segateway.se.bus import ReceivedReportEventStatus
 from segateway.se.servers import DrlcServer, MessagingServer, PriceServer
 from segateway.store import Store
 
+from .esi_stream_child import FIRST_START, SPACING
 from .esikit import (
     DRLC,
     IPD_A,
@@ -121,3 +123,46 @@ def test_a_restart_reloads_events_rearms_their_expiry_and_resumes_deliveries(
     assert drlc.get_DRLC_events() == []
     assert messaging.get_message_events() == []
     assert [p["issuer_event_id"] for p in prices.get_price_events()] == [2]
+
+
+STREAM_HELPER = Path(__file__).with_name("esi_stream_child.py")
+
+
+def test_kill_9_in_a_stream_of_creations_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    """Issue 4, crash test: "kill -9 the gateway process in the middle of a stream of event
+    creations; after restart every acknowledged event is present and fires on time"."""
+    path = tmp_path / "esi.sqlite"
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and helper script
+        [sys.executable, str(STREAM_HELPER), str(path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    acknowledged: list[int] = []
+    try:
+        while len(acknowledged) < 20:
+            line = _read_line(child, TIMEOUT)
+            assert line.startswith("ACK "), line
+            acknowledged.append(int(line.split()[1]))
+    finally:
+        child.send_signal(signal.SIGKILL)  # mid-stream: it is creating the next ones
+        _, errors = child.communicate(timeout=TIMEOUT)
+    assert child.returncode == -signal.SIGKILL, errors
+    assert acknowledged == list(range(1, 21))
+
+    home = Home(store=Store(path))  # the restarted gateway
+    drlc = server(home, DRLC, DrlcServer)
+    held = [e["issuer_event_id"] for e in drlc.get_DRLC_events()]
+    assert held[: len(acknowledged)] == acknowledged  # all there (maybe one more, unacknowledged)
+    ipd = home.app(IPD_A)  # an IPD joins after the restart and gets them all
+    last = FIRST_START + SPACING * len(held) + 120
+    home.run(last - home.timebase.now())
+    started = {
+        n.record["issuer_event_id"]: n.record["event_status_time"]
+        for n in home.of(ReceivedReportEventStatus)
+        if n.record["event_status"] == 0x02 and n.source_address == IPD_A
+    }
+    for event_id in acknowledged:  # each fires at its start time, to the second
+        assert started.get(event_id) == FIRST_START + SPACING * event_id
+    assert ipd.started
