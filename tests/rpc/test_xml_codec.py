@@ -1135,3 +1135,13 @@ def test_record_type_names_never_collide_with_builtins() -> None:
     for name in BUILTIN_TYPE_NAMES:
         with pytest.raises(ValueError, match="record type"):
             render_value("p", Record(name.upper(), {}))
+
+
+@pytest.mark.parametrize("declared", [b"UF-16", b"UTF-16"])
+def test_an_unknown_or_unsupported_declared_encoding_is_a_syntax_error(declared: bytes) -> None:
+    """Found by the fuzz test: expat raises LookupError / ValueError (not ExpatError) for an
+    encoding it cannot use; the request still gets RCI error 1, "Request not valid XML"."""
+    data = b'<?xml version="1.0" encoding="' + declared + b'"?><get_time/>'
+    with pytest.raises(XmlSyntaxError) as refused:
+        parse_envelope(data)
+    assert refused.value.error_id == 1

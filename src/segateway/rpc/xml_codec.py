@@ -302,6 +302,8 @@ def _parse_document(data: bytes, *, max_bytes: int, max_depth: int) -> ET.Elemen
         parser.Parse(bytes(data), True)
     except expat.ExpatError as exc:
         raise XmlSyntaxError(str(exc)) from None
+    except (LookupError, ValueError) as exc:  # an unknown or unsupported declared encoding
+        raise XmlSyntaxError(f"unreadable encoding: {exc}") from None
     return builder.close()
 
 

@@ -828,16 +828,18 @@ class Node:
                 self.ctx.clock.call_later(0, finish, DeliveryStatus.unknown_destination)
                 return
             dst = dst_opt
+        if dst == self.ctx.nwk:
+            # a loopback never goes on the air: no link key is involved, and the frame keeps its
+            # APS-security flag (the receiving endpoint sees what was asked for)
+            self.ctx.clock.call_later(0, self._loopback, packet)
+            self.ctx.clock.call_later(0, finish, DeliveryStatus.delivered)
+            return
         key = None
         if packet.aps_security and dst < FIRST_BROADCAST and group is None:
             key = self._link_key(packet.dst_ieee or self.nwk.ieee_of(dst))
             if key is None:
                 self.ctx.clock.call_later(0, finish, DeliveryStatus.no_key)
                 return
-        if dst == self.ctx.nwk:
-            self.ctx.clock.call_later(0, self._loopback, packet)
-            self.ctx.clock.call_later(0, finish, DeliveryStatus.delivered)
-            return
         self.aps.send_data(
             dst,
             dst_endpoint=packet.dst_ep,
