@@ -4,6 +4,9 @@ segateway zcl decode HEX [--cluster 0x0702] [--profile 0x0109] [--json]
 segateway zcl encode --cluster 0x0702 --command NAME [--json FIELDS] [--tsn N] ...
 segateway zcl clusters [--cluster 0x0700]
 segateway keys install-code HEX [--json]
+segateway run [--data-dir DIR] [--http HOST:PORT] [--config FILE] [--pcap FILE] [--duration S]
+segateway rpc NAME [key=value ...] | --xml FILE;  segateway events;  segateway devices
+segateway convert ROLE [--force]
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from . import __version__
+from .cli_gateway import COMMANDS as GATEWAY_COMMANDS
+from .cli_gateway import add_commands, run_command
 from .sim.pcap import wireshark_key_record
 from .zcl.cluster import Cluster, Command, Side
 from .zcl.errors import ZclError
@@ -116,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         "spaces, '-' and ':' are ignored",
     )
     code.add_argument("--json", action="store_true", help="print one JSON object")
+    add_commands(sub)
     return parser
 
 
@@ -363,6 +369,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     """Run the command line; returns the exit status (0 ok, 1 bad frame or fields, 2 usage)."""
     stdout = out or sys.stdout
     args = _parser().parse_args(argv)
+    if args.command in GATEWAY_COMMANDS:
+        return run_command(args, stdout)
     try:
         if args.command == "keys":
             return _install_code(" ".join(args.hex), as_json=args.json, out=stdout)

@@ -674,3 +674,13 @@ def test_header_fields_follow_the_optional_records() -> None:
     assert routed.multicast
     assert routed.source_route
     assert routed.frame_control() & 0x0500 == 0x0500
+
+
+def test_reserved_frame_control_bits_are_refused() -> None:
+    """Found by the header-noise property: frame control 0x5008 (version 2, source IEEE, and
+    reserved bit 14) decoded but re-encoded as 0x1008. ZigBee PRO keeps bits 14–15 reserved;
+    such a header is refused with FrameError rather than silently changed."""
+    for fcf in (0x4008, 0x8008, 0x5008):
+        data = fcf.to_bytes(2, "little") + bytes(18)
+        with pytest.raises(FrameError, match="reserved bits"):
+            decode_nwk_header(data)

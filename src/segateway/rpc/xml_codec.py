@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import ClassVar, Final
 from xml.parsers import expat
 
+from .errors import RpcError
 from .values import (
     BUILTIN_TYPE_NAMES,
     MAC,
@@ -86,6 +87,7 @@ __all__ = [
     "render_sci_reply",
     "render_value",
     "response_name",
+    "xml_error",
 ]
 
 MAX_REQUEST_BYTES: Final = 1 << 20
@@ -157,6 +159,17 @@ class InternalRpcError(RpcXmlError):
 
 
 # ============================================================================ parsed requests
+
+
+def xml_error(error: RpcError) -> RpcXmlError:
+    """The XML form of an error the dispatcher raised: the same RCI error id, its message as the
+    hint (``RpcError.code`` is that id already: this only picks the class of that id)."""
+    kinds: dict[int, type[RpcXmlError]] = {
+        1: XmlSyntaxError,
+        2: RequestNotRecognizedError,
+        3: UnknownCommandError,
+    }
+    return kinds.get(error.code, InternalRpcError)(error.message)
 
 
 class EnvelopeForm(StrEnum):

@@ -160,6 +160,10 @@ def _check_frame_control(fcf: int) -> None:
         raise FrameError("inter-PAN stub NWK header: no NWK addressing to decode")
     if fcf & 0x03 == 2:
         raise FrameError("reserved NWK frame type 2")
+    if fcf & 0xC000:
+        # bits 14–15 are reserved (zero) in ZigBee PRO; a header we could not send back as
+        # received is not decoded as if they were not there
+        raise FrameError("NWK frame control: reserved bits 14–15 set")
 
 
 def decode_nwk_header(data: bytes, offset: int = 0) -> tuple[NwkHeader, int]:
@@ -173,7 +177,7 @@ def decode_nwk_header(data: bytes, offset: int = 0) -> tuple[NwkHeader, int]:
         raise FrameError("NWK header truncated")
     fcf, dst, src, radius, seq = _BASE.unpack_from(data, offset)
     frame_type = fcf & 0x03
-    if fcf & 0x003C != 0x0008 or frame_type > 1:  # not version 2, or not data/command
+    if fcf & 0xC03C != 0x0008 or frame_type > 1:  # not version 2, reserved bits, not data/command
         _check_frame_control(fcf)
     if not fcf & _OPTIONAL_BITS:
         header = _new(

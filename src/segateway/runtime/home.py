@@ -1,0 +1,198 @@
+"""The simulated home ``segateway run`` starts: the configured gateway on a simulated channel,
+with a meter, an in-premise display and a thermostat joining by install code, so that a new
+user sees traffic at once.
+
+* ESI Coordinator (default): the gateway forms the network and is the trust center; the
+  devices' install codes are registered with it (``add_device``, persisted in its store).
+* ESI Router / IPD Router: a simulated ESI on the coordinator forms the network; the gateway
+  joins it with its install code like the devices.
+
+Everything runs on the network's virtual clock (driven in real time by ``SimNetwork.start``);
+joins complete by callback, never by waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+from ..radio import NetworkConfig, NodeType
+from ..radio.sim import SimNetwork
+from ..rpc.gateway import UNIX_2000
+from ..se.app import Role, SeApplication, SeConfig
+from ..se.clients.drlc import DrlcClient
+from ..se.clients.price import PriceClient
+from ..se.clients.time import TimeClient
+from ..se.general import BasicServer, IdentifyServer, KeyEstablishmentServer
+from ..se.timebase import TimeBase
+from ..sim.devices import SimulatedMeter, simulated_meter
+from ..store import Store
+from ..zigbee.install_code import InstallCode
+from ..zigbee.stack.node import Node
+from .config import RunConfig
+
+__all__ = ["IPD_IEEE", "METER_IEEE", "THERMOSTAT_IEEE", "SimulatedHome"]
+
+log = logging.getLogger(__name__)
+
+METER_IEEE = 0x00124B0000A1B2C3
+IPD_IEEE = 0x00124B00000D15D1
+THERMOSTAT_IEEE = 0x00124B00000C0017
+ESI_IEEE = 0x00124B0000E51001  # the simulated ESI when the gateway is a router
+PCT_DEVICE_ID = 0x0503  # Programmable Communicating Thermostat
+HVAC_CLASS = 0x0001
+_EPID_BASE = 0x00124B0000000000
+
+
+def _code(ieee: int) -> InstallCode:
+    """A simulated device's install code: its IEEE address's 8 bytes (fine for a simulation)."""
+    return InstallCode.from_code(ieee.to_bytes(8, "big"))
+
+
+class SimulatedHome:
+    """The gateway's application on a simulated network, and the simulated devices."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        store: Store,
+        *,
+        gateway_ieee: int,
+        host_time: Callable[[], float],
+        capture: Path | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.config = config
+        self.sim = SimNetwork(
+            seed=seed if seed is not None else gateway_ieee & 0xFFFF, capture=capture
+        )
+        self.clock = self.sim.clock
+        self.epid = _EPID_BASE | (gateway_ieee & 0xFFFFFFFF)
+        network = NetworkConfig(
+            channel=config.channel, pan_id=config.pan_id, extended_pan_id=self.epid
+        )
+        self.timebase = TimeBase(self.clock, host_time() - UNIX_2000, synchronized=True)
+        self.devices: list[SeApplication] = []
+        self.meter: SimulatedMeter | None = None
+        self.esi: SeApplication | None = None
+        extra = {"time_zone": config.time_zone} if config.time_zone else {}
+        se_config = SeConfig(role=config.role, endpoint_id=config.endpoint_id, extra=extra)
+        if config.role is Role.esi_coordinator:
+            self.coordinator = self.sim.add_node(gateway_ieee, NodeType.coordinator)
+            self.coordinator.form(network)
+            self.node = self.coordinator
+        else:
+            self.coordinator = self.sim.add_node(ESI_IEEE, NodeType.coordinator)
+            self.coordinator.form(network)
+            self.esi = SeApplication(
+                self.coordinator,
+                self.clock,
+                Store(":memory:"),
+                config=SeConfig(role=Role.esi_coordinator, extra=extra),
+                timebase=self.timebase,
+            )
+            self.esi.start()
+            self.node = self.sim.add_node(gateway_ieee, NodeType.router)
+            self.sim.link(self.node, self.coordinator, lqi=230)
+        self.app = SeApplication(
+            self.node,
+            self.clock,
+            store,
+            config=se_config,
+            timebase=self.timebase
+            if config.role is not Role.ipd_router
+            else TimeBase(self.clock, host_time() - UNIX_2000, synchronized=False),
+        )
+
+    # --- starting -------------------------------------------------------------------------------
+
+    def join_gateway(self, on_joined: Callable[[bool], None]) -> None:
+        """Let the gateway join (router roles); ``on_joined`` at once for the coordinator."""
+        if self.node is self.coordinator:
+            on_joined(True)
+            return
+        code = _code(self.node.ieee)
+        self.coordinator.add_install_code(self.node.ieee, code.code + code.crc)
+        self.coordinator.permit_joining(254)
+        self.node.join(NetworkConfig(extended_pan_id=self.epid, link_key=code.link_key), on_joined)
+
+    def register(self, add_device: Callable[[int, bytes], None]) -> None:
+        """Register the simulated devices' install codes: with the gateway when it is the trust
+        center (``add_device``), else with the simulated ESI."""
+        for ieee in (METER_IEEE, IPD_IEEE, THERMOSTAT_IEEE):
+            code = _code(ieee)
+            if self.node is self.coordinator:
+                add_device(ieee, code.code + code.crc)
+            else:
+                self.coordinator.add_install_code(ieee, code.code + code.crc)
+
+    def start_devices(self) -> None:
+        """Open the network for a while and let the simulated devices join (by callback)."""
+        self.coordinator.permit_joining(254)
+        self.meter = simulated_meter(
+            self.sim,
+            METER_IEEE,
+            trust_center=self.coordinator,
+            demand_w=1200.0,
+            neighbours=[self.node] if self.node is not self.coordinator else (),
+        )
+        self._join_app(IPD_IEEE, self._ipd)
+        self._join_app(THERMOSTAT_IEEE, self._thermostat)
+
+    def _join_app(self, ieee: int, build: Callable[[Node], SeApplication]) -> None:
+        node = self.sim.add_node(ieee, NodeType.router)
+        self.sim.link(node, self.coordinator, lqi=225)
+        if self.node is not self.coordinator:
+            self.sim.link(node, self.node, lqi=210)
+        code = _code(ieee)
+
+        def joined(ok: bool) -> None:
+            if not ok:
+                log.warning("simulated device %016x did not join", ieee)
+                return
+            app = build(node)
+            app.start()
+            self.devices.append(app)
+
+        node.join(NetworkConfig(extended_pan_id=self.epid, link_key=code.link_key), joined)
+
+    def _ipd(self, node: Node) -> SeApplication:
+        return SeApplication(
+            node,
+            self.clock,
+            Store(":memory:"),
+            config=SeConfig(role=Role.ipd_router, model_identifier="segateway-ipd"),
+            rng=random.Random(node.ieee),  # noqa: S311 - simulation randomness
+            timebase=TimeBase(self.clock, 0, synchronized=False),  # learns the time
+        )
+
+    def _thermostat(self, node: Node) -> SeApplication:
+        return SeApplication(
+            node,
+            self.clock,
+            Store(":memory:"),
+            config=SeConfig(role=Role.ipd_router, device_id=PCT_DEVICE_ID),
+            rng=random.Random(node.ieee),  # noqa: S311 - simulation randomness
+            timebase=TimeBase(self.clock, 0, synchronized=False),
+            clusters=[
+                BasicServer(model_identifier="segateway-thermostat"),
+                IdentifyServer(),
+                KeyEstablishmentServer(),
+                TimeClient(),
+                DrlcClient(device_class=HVAC_CLASS, start_randomization_minutes=0),
+                PriceClient(),
+            ],
+        )
+
+    def close(self) -> None:
+        for app in self.devices:
+            app.close()
+        if self.meter is not None:
+            close = getattr(self.meter, "close", None)
+            if callable(close):
+                close()
+        if self.esi is not None:
+            self.esi.close()
+        self.sim.close()

@@ -1,0 +1,55 @@
+"""``segateway run`` for real: a subprocess serving on port 0 of 127.0.0.1, reached over HTTP by
+the CLI client (``segateway rpc get_time``, ``devices``), stopped by SIGINT; bounded in time."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from segateway.cli import main
+
+
+def _wait_for(path: Path, process: subprocess.Popen[str], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"{path} not written"
+        time.sleep(0.05)
+
+
+def test_run_serves_the_cli_client_over_real_http(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [
+            *(sys.executable, "-m", "segateway", "run", "--data-dir", str(data)),
+            *("--http", "127.0.0.1:0", "--duration", "30", "--quiet"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for(data / "gateway.json", process, 20)
+        assert (data / "token").stat().st_mode & 0o077 == 0
+        out = io.StringIO()
+        assert main(["rpc", "get_time", "--data-dir", str(data)], out=out) == 0
+        assert json.loads(out.getvalue())["response"] == "get_time_response"
+        out = io.StringIO()
+        assert main(["rpc", "get_version", "--data-dir", str(data)], out=out) == 0
+        out = io.StringIO()
+        assert main(["devices", "--data-dir", str(data)], out=out) == 0
+        assert "coordinator" in out.getvalue()
+        out = io.StringIO()
+        assert main(["rpc", "get_time", "--data-dir", str(data), "--token", "bad"], out=out) == 1
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=15)
+    assert process.returncode == 0, output
+    assert "token" in output
+    assert "stopped" in output
+    assert not (data / "gateway.json").exists()
