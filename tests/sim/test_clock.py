@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -465,3 +466,24 @@ async def test_run_as_fast_as_possible_until_and_stop() -> None:
         ran = await clock.run_as_fast_as_possible(until=1e6, batch=10)
     assert ran == 10
     assert clock.now() == 109.0
+
+
+async def test_run_realtime_callbacks_see_their_event_time() -> None:
+    """Time stands still while a callback runs, also when driven against the loop's clock: a
+    callback that takes long in wall time still sees its own event's time, and what it schedules
+    is relative to that time (protocol timings — MAC acks within 864 µs — hold on a slow host)."""
+    clock = VirtualClock()
+    seen: list[tuple[float, float]] = []
+
+    def slow() -> None:
+        before = clock.now()
+        deadline = time.perf_counter() + 0.02  # 20 ms of wall time = 2 s of virtual at 100×
+        while time.perf_counter() < deadline:
+            pass
+        seen.append((before, clock.now()))
+        clock.call_later(0.001, lambda: seen.append((clock.now(), clock.now())))
+
+    clock.call_at(1.0, slow)
+    await clock.run_realtime(speed=100.0, until=3.0)
+    assert seen[0] == (1.0, 1.0)
+    assert seen[1][0] == pytest.approx(1.001)

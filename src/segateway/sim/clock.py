@@ -266,9 +266,10 @@ class VirtualClock(Clock):
 
         Virtual time advances ``speed`` times as fast as the loop's (monotonic) clock. Between
         events the driver sleeps on an asyncio timer, so the loop serves other tasks; an event
-        that another task schedules earlier than the one being waited for wakes it. While it runs
-        :meth:`now` follows the loop clock (never going backwards, never past ``until``), so
-        callbacks that run late see the late time. Returns at ``until`` (time then stands at
+        that another task schedules earlier than the one being waited for wakes it. Between events
+        :meth:`now` follows the loop clock (never going backwards, never past ``until``), so other
+        tasks see the live time; a callback sees its own event's time (time stands still while it
+        runs, as in :meth:`run`), so protocol timings hold however slow the host is. Returns at ``until`` (time then stands at
         ``until``) or after :meth:`stop`; without ``until`` it waits for new events when the
         queue is empty. Runs of due events are cut into batches with a yield in between.
         """
@@ -286,7 +287,13 @@ class VirtualClock(Clock):
             while not self._stopping:
                 live = rt.now()
                 live = max(live, reached)
-                count = self._run(live, batch)
+                # callbacks run in event time, as in a plain run: time stands still while one
+                # runs (a MAC turnaround of 192 µs must not become a Python call's 2 ms)
+                self._rt = None
+                try:
+                    count = self._run(live, batch)
+                finally:
+                    self._rt = rt
                 ran += count
                 if self._stop_requested():
                     break
