@@ -66,7 +66,7 @@ from .gateway import (
     zcl_value,
 )
 from .responses import RpcResponse, from_stored, to_stored
-from .values import MAC, Base64, Record, Value, XmlFragment
+from .values import MAC, Base16, Base64, Record, Value, XmlFragment
 
 __all__ = [
     "HANDLERS",
@@ -1412,6 +1412,11 @@ def _send_zcl(call: Call) -> None:
     command_id = int(call.params["command_identifier"])  # type: ignore[arg-type]
     cluster_specific = int(call.params["command_type"]) == 1  # type: ignore[arg-type]
     payload = call.params["payload"]
+    if isinstance(payload, str):  # the JSON form: hex text (the parameter's type admits any)
+        try:
+            payload = Base16.parse(payload)
+        except ValueError:
+            raise InvalidParamsError(f"payload: {payload[:40]!r} is not base16") from None
     if isinstance(payload, bytes):
         body = bytes(payload)
     elif isinstance(payload, Record | Mapping):
