@@ -536,6 +536,63 @@ def test_a_restart_restores_the_latest_reading(tmp_path: Path) -> None:
     store.close()
 
 
+def test_readings_stored_by_an_earlier_release_are_restored_and_split() -> None:
+    """Earlier releases kept every meter's reading in one store state (``metering:94``, a JSON
+    object keyed ``<ieee>/<endpoint>``); it is read at start and rewritten as a state per meter
+    (``metering:94/<ieee>/<endpoint>`` and ``…/formatting``)."""
+    store = Store(":memory:")
+    key = f"{METER:016x}/1"
+    store.put_state(
+        "metering:94",
+        {
+            key: {
+                "reading": {
+                    "endpoint": 1,
+                    "format": {
+                        "unit_of_measure": 0,  # kWh
+                        "multiplier": 1,
+                        "divisor": 1000,
+                        "summation_formatting": 0x33,
+                        "demand_formatting": 0x2B,
+                        "historical_consumption_formatting": 0x2B,
+                    },
+                    "metering_device_type": 0,
+                    "summation_raw": 1_234_567,
+                    "summation_utc": START_UTC - 60,
+                    "demand_raw": 1500,
+                    "demand_utc": START_UTC - 30,
+                    "status": 0,
+                    "pseudo": False,
+                },
+                "formatting": {
+                    "768": 0,
+                    "769": 1,
+                    "770": 1000,
+                    "771": 0x33,
+                    "772": 0x2B,
+                    "773": 0x2B,
+                    "774": 0,
+                },
+            }
+        },
+    )
+    client = MeteringClient()
+    Home(clusters=esi_clusters(client), store=store)
+    reading = client.reading(METER)
+    assert reading is not None
+    assert reading.summation is not None
+    assert reading.demand is not None
+    assert (reading.summation.value, reading.summation.unit) == (Decimal("1234.567"), "kWh")
+    assert (reading.demand.value, reading.demand.unit) == (Decimal("1.5"), "kW")
+    assert (reading.summation_utc, reading.demand_utc) == (START_UTC - 60, START_UTC - 30)
+    assert store.get_state("metering:94") is None
+    assert sorted(store.states("metering:94/")) == [
+        f"metering:94/{key}",
+        f"metering:94/{key}/formatting",
+    ]
+    assert store.get_state(f"metering:94/{key}/formatting")["770"] == 1000
+
+
 # --- the IPD configuration -----------------------------------------------------------------------
 
 

@@ -646,12 +646,11 @@ class ZclEndpoint:
         # order); the requester reads the others in a second request
         command = _FOUNDATION_NAMES["read_attributes_response"]
         context = cluster.definition.contexts[cluster.side]
-        while len(records) > 1:
-            size = 3 + len(command.encode(command.schema.make({"records": records}, context)))
-            if size <= MAX_ZCL_FRAME:
-                break
+        response = command.schema.make({"records": records}, context)
+        while len(records) > 1 and 3 + len(command.encode(response)) > MAX_ZCL_FRAME:
             records.pop()
-        self.respond(cluster, incoming, command, {"records": records})
+            response = command.schema.make({"records": records}, context)
+        self.respond(cluster, incoming, command, response)
         return None
 
     def _write_attributes(self, cluster: LocalCluster, incoming: Incoming) -> Status | None:

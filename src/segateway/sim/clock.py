@@ -269,9 +269,10 @@ class VirtualClock(Clock):
         that another task schedules earlier than the one being waited for wakes it. Between events
         :meth:`now` follows the loop clock (never going backwards, never past ``until``), so other
         tasks see the live time; a callback sees its own event's time (time stands still while it
-        runs, as in :meth:`run`), so protocol timings hold however slow the host is. Returns at ``until`` (time then stands at
-        ``until``) or after :meth:`stop`; without ``until`` it waits for new events when the
-        queue is empty. Runs of due events are cut into batches with a yield in between.
+        runs, as in :meth:`run`), so protocol timings hold however slow the host is. Returns at
+        ``until`` (time then stands at ``until``) or after :meth:`stop`; without ``until`` it
+        waits for new events when the queue is empty. Runs of due events are cut into batches
+        with a yield in between.
         """
         if not 0.0 < speed < _INF:
             raise ValueError(f"speed must be finite and positive, got {speed!r}")

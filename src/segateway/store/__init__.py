@@ -1,5 +1,21 @@
 """Persistence: the gateway's durable state (SQLite by default)."""
 
-from .sqlite import SCHEMA_VERSION, Delivery, Store, StoredEvent
+from .sqlite import (
+    COMMIT_DELAY,
+    COMMIT_WRITES,
+    SCHEMA_VERSION,
+    Deferred,
+    Delivery,
+    Store,
+    StoredEvent,
+)
 
-__all__ = ["SCHEMA_VERSION", "Delivery", "Store", "StoredEvent"]
+__all__ = [
+    "COMMIT_DELAY",
+    "COMMIT_WRITES",
+    "SCHEMA_VERSION",
+    "Deferred",
+    "Delivery",
+    "Store",
+    "StoredEvent",
+]

@@ -200,13 +200,13 @@ class MeteringFormat:
         multiplier = 1 if self.multiplier is None else int(self.multiplier)
         divisor = 1 if self.divisor is None else int(self.divisor)
         consumption_unit, rate_unit = unit_names(int(self.unit_of_measure))
-        formatting = {
-            ValueKind.summation: self.summation_formatting,
-            ValueKind.demand: self.demand_formatting,
-            ValueKind.consumption: self.historical_consumption_formatting,
-        }[kind]
+        if kind is ValueKind.summation:  # (no dict by kind here: enum members hash slowly)
+            formatting, unit = self.summation_formatting, consumption_unit
+        elif kind is ValueKind.demand:
+            formatting, unit = self.demand_formatting, rate_unit
+        else:
+            formatting, unit = self.historical_consumption_formatting, consumption_unit
         left, right, suppress = _digits(formatting)
-        unit = rate_unit if kind is ValueKind.demand else consumption_unit
         return Quantity(Fraction(number * multiplier, divisor), unit, left, right, suppress)
 
     def summation(self, raw: int) -> Quantity:

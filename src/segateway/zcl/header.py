@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import struct
 from typing import NamedTuple, Self
 
@@ -62,11 +63,11 @@ class ZclHeader(NamedTuple):
         disable_default_response: bool = False,
     ) -> Self:
         """A header from its meaning rather than its bits."""
-        fc = FrameControl.build(
-            frame_type=FrameType.cluster_command if cluster_specific else FrameType.global_command,
-            manufacturer_specific=manufacturer is not None,
-            direction=int(direction),
-            disable_default_response=disable_default_response,
+        fc = _frame_control(
+            bool(cluster_specific),
+            manufacturer is not None,
+            int(direction),
+            bool(disable_default_response),
         )
         return cls(fc, manufacturer, tsn, command_id)
 
@@ -128,6 +129,20 @@ class ZclHeader(NamedTuple):
             "tsn": self.tsn,
             "command_id": self.command_id,
         }
+
+
+@functools.cache
+def _frame_control(
+    cluster_specific: bool, manufacturer_specific: bool, direction: int, disable: bool
+) -> FrameControl:
+    """The frame-control byte of a header built from its meaning (16 of them: kept once built,
+    every reply the application sends builds one)."""
+    return FrameControl.build(
+        frame_type=FrameType.cluster_command if cluster_specific else FrameType.global_command,
+        manufacturer_specific=manufacturer_specific,
+        direction=direction,
+        disable_default_response=disable,
+    )
 
 
 def decode_header(buf: bytes) -> tuple[ZclHeader, int]:

@@ -17,9 +17,12 @@ says it became usable (discovered, or back after being inactive):
 Every value received (a report or a poll) becomes an :class:`~segateway.se.bus.AttributeReport`
 notification (records carry the raw value, the engineering value, its unit, and
 ``pseudo_reporting`` for polled values) and updates the meter's latest reading
-(:class:`MeterReading`), which is persisted (store state ``metering:<endpoint>``) so that it
-survives a restart. Polling goes on while a device is inactive: a poll that is delivered again
-is what brings a silent meter back (the device manager marks it active on the answer).
+(:class:`MeterReading`), which is persisted so that it survives a restart: store state
+``metering:<endpoint>/<ieee>/<meter endpoint>`` holds the latest values and
+``…/formatting`` the Formatting Set, both group-committed (a crash loses at most the last second
+of readings, which the next report replaces). Polling goes on while a device is inactive: a poll
+that is delivered again is what brings a silent meter back (the device manager marks it active on
+the answer).
 
 Engineering values come from :mod:`segateway.zcl.formatting` only (raw × Multiplier ÷ Divisor).
 """
@@ -263,7 +266,7 @@ class MeterReading:
             "endpoint": self.endpoint,
             "format": None
             if fmt is None
-            else {f.name: getattr(fmt, f.name) for f in fields(MeteringFormat)},
+            else {name: getattr(fmt, name) for name in _FORMAT_FIELDS},
             "metering_device_type": self.metering_device_type,
             "summation_raw": self.summation_raw,
             "summation_utc": self.summation_utc,
@@ -294,6 +297,9 @@ class MeterReading:
             status=data.get("status"),
             pseudo=bool(data.get("pseudo", False)),
         )
+
+
+_FORMAT_FIELDS = tuple(f.name for f in fields(MeteringFormat))
 
 
 @dataclass(frozen=True)
@@ -341,6 +347,7 @@ class _Meter:
         "poll_timer",
         "polls",
         "reading",
+        "reported_at",
         "retry_timer",
         "watchdogs",
     )
@@ -353,6 +360,9 @@ class _Meter:
         self.reading = MeterReading(ieee, endpoint)
         self.generation = 0  # bumped by every set-up: callbacks of older ones are ignored
         self.watchdogs: dict[int, TimerHandle] = {}
+        # clock time of the last report of each watched attribute: a report does not move its
+        # watchdog, which looks here when it fires and waits on if a report came meanwhile
+        self.reported_at: dict[int, float] = {}
         self.poll_timer: TimerHandle | None = None
         self.retry_timer: TimerHandle | None = None
         self.polls = 0
@@ -401,7 +411,9 @@ class MeteringClient(LocalCluster):
 
     @property
     def state_name(self) -> str:
-        """The store state holding the latest readings."""
+        """The prefix of the store states holding the latest readings (one per meter, named
+        ``<state_name>/<ieee>/<endpoint>``; earlier versions kept them all in one state of this
+        name, which ``start()`` still reads and splits)."""
         endpoint = self.endpoint
         return f"metering:{endpoint.endpoint_id if endpoint is not None else 0}"
 
@@ -618,6 +630,9 @@ class MeteringClient(LocalCluster):
 
     def _event(self, meter: _Meter, attribute_id: int, event: Event) -> None:
         old = meter.modes[attribute_id]
+        if event is Event.report and old is Mode.reported and attribute_id in meter.watchdogs:
+            meter.reported_at[attribute_id] = self.host.clock.now()  # the usual case: no change
+            return
         new = TRANSITIONS.get((old, event), old)
         meter.modes[attribute_id] = new
         if old is not new:
@@ -635,9 +650,9 @@ class MeteringClient(LocalCluster):
             watchdog.cancel()
         clock = self.host.clock
         if new is Mode.reported:
-            _low, high, _change = self.settings.reporting(attribute_id)
+            meter.reported_at[attribute_id] = clock.now()
             meter.watchdogs[attribute_id] = clock.call_later(
-                high * self.settings.report_timeout_factor,
+                self._report_timeout_after(attribute_id),
                 self._report_timeout,
                 meter,
                 attribute_id,
@@ -649,10 +664,22 @@ class MeteringClient(LocalCluster):
             meter.poll_timer.cancel()
             meter.poll_timer = None
 
+    def _report_timeout_after(self, attribute_id: int) -> float:
+        _low, high, _change = self.settings.reporting(attribute_id)
+        return high * self.settings.report_timeout_factor
+
     def _report_timeout(self, meter: _Meter, attribute_id: int, generation: int) -> None:
-        if meter.generation == generation:
-            meter.watchdogs.pop(attribute_id, None)
-            self._event(meter, attribute_id, Event.report_timeout)
+        if meter.generation != generation:
+            return
+        clock = self.host.clock
+        due = meter.reported_at.get(attribute_id, 0.0) + self._report_timeout_after(attribute_id)
+        if due > clock.now():  # a report came since the watchdog was set: wait from it
+            meter.watchdogs[attribute_id] = clock.call_at(
+                due, self._report_timeout, meter, attribute_id, generation
+            )
+            return
+        meter.watchdogs.pop(attribute_id, None)
+        self._event(meter, attribute_id, Event.report_timeout)
 
     def _poll(self, meter: _Meter, generation: int) -> None:
         meter.poll_timer = None
@@ -728,7 +755,7 @@ class MeteringClient(LocalCluster):
             return
         reading = replace(meter.reading, **changes, time=app.clock.now(), pseudo=pseudo)
         meter.reading = reading
-        self._save()
+        self._save(meter, formatting=formatting)
         if publish:
             app.bus.publish(
                 AttributeReport(
@@ -786,28 +813,79 @@ class MeteringClient(LocalCluster):
             Peer(device.nwk, meter.ieee, meter.endpoint), command, payload, on_response=on_response
         )
 
-    def _save(self) -> None:
-        self.app.store.put_state(
-            self.state_name,
+    def _key(self, meter: _Meter) -> str:
+        return f"{self.state_name}/{meter.ieee:016x}/{meter.endpoint}"
+
+    def _save(self, meter: _Meter, *, formatting: bool) -> None:
+        """Keep one meter's latest values (and its Formatting Set when it changed): received
+        data, group-committed. Two small states per meter, so a report writes ~150 bytes."""
+        app = self.app
+        store = app.store.deferred(app.clock)
+        key = self._key(meter)
+        r = meter.reading
+        store.put_state(
+            key,
             {
-                f"{ieee:016x}/{ep}": {
-                    "reading": meter.reading.to_json(),
-                    "formatting": {str(aid): v for aid, v in sorted(meter.format_values.items())},
-                }
-                for (ieee, ep), meter in sorted(self._meters.items())
+                "endpoint": r.endpoint,
+                "summation_raw": r.summation_raw,
+                "summation_utc": r.summation_utc,
+                "demand_raw": r.demand_raw,
+                "demand_utc": r.demand_utc,
+                "status": r.status,
+                "pseudo": r.pseudo,
             },
         )
+        if formatting:
+            values = {str(aid): v for aid, v in sorted(meter.format_values.items())}
+            store.put_state(key + _FORMATTING, values)
 
     def _restore(self) -> None:
-        data = self.app.store.get_state(self.state_name)
-        if not isinstance(data, dict):
+        store = self.app.store
+        prefix = self.state_name + "/"
+        readings: dict[tuple[int, int], Mapping[str, Any]] = {}
+        formatting: dict[tuple[int, int], Mapping[str, Any]] = {}
+        for name, value in store.states(prefix).items():
+            ieee_text, endpoint_text, *rest = name[len(prefix) :].split("/")
+            key = (int(ieee_text, 16), int(endpoint_text))
+            (formatting if rest else readings)[key] = value
+        for key, values in readings.items():
+            meter = self._meter(*key)
+            meter.format_values = {int(a): int(v) for a, v in formatting.get(key, {}).items()}
+            meter.reading = MeterReading.from_json(
+                key[0], {**values, **_formatting_fields(meter.ieee, meter.format_values)}
+            )
+        legacy = store.get_state(self.state_name)  # every meter in one state (older releases)
+        if not isinstance(legacy, dict):
             return
-        for key, value in data.items():
-            ieee = int(key.split("/", 1)[0], 16)
-            reading = MeterReading.from_json(ieee, value["reading"])
-            meter = self._meter(ieee, reading.endpoint)
-            meter.reading = reading
-            meter.format_values = {int(a): int(v) for a, v in value["formatting"].items()}
+        with store.transaction():  # one state per meter from now on
+            for key_text, value in legacy.items():
+                ieee = int(key_text.split("/", 1)[0], 16)
+                reading = MeterReading.from_json(ieee, value["reading"])
+                meter = self._meter(ieee, reading.endpoint)
+                if (meter.ieee, meter.endpoint) in readings:
+                    continue  # already saved the new way: newer
+                meter.reading = reading
+                meter.format_values = {int(a): int(v) for a, v in value["formatting"].items()}
+                self._save(meter, formatting=True)
+            store.delete_state(self.state_name)
+
+
+_FORMATTING = "/formatting"
+
+
+def _formatting_fields(ieee: int, values: Mapping[int, int]) -> dict[str, Any]:
+    """``format`` and ``metering_device_type`` of a reading, from the Formatting Set values."""
+    if not values:
+        return {}
+    try:
+        fmt = MeteringFormat.from_attributes(values)
+    except FormattingError as exc:
+        log.warning("stored formatting of %016x is unusable: %s", ieee, exc)
+        return {"metering_device_type": values.get(DEVICE_TYPE)}
+    return {
+        "format": {name: getattr(fmt, name) for name in _FORMAT_FIELDS},
+        "metering_device_type": values.get(DEVICE_TYPE),
+    }
 
 
 def _raw(value: Any) -> Any:

@@ -27,6 +27,13 @@ Delivery rows (the store's ``deliveries`` table, one per event and device) have 
 acknowledged yet) and ``cancelled``. Their data: ``endpoint``, ``attempts``, ``updated`` (UTCTime
 of the last change) and ``responses`` (every Report Event Status, Price Acknowledgement or Message
 Confirmation the device sent about the event, each with its ``received_time``).
+
+Events, their cancellations and the ``pending`` rows written with them are committed before
+anything is sent or acknowledged. What only records what devices did — a send's APS result, a
+response — is group-committed (:meth:`~segateway.store.Store.deferred`, within a second): a crash
+loses at most that window, so an event may go out to a device again and the rows may miss the
+last responses (whose notifications went out). A create's or cancel's ``on_done`` commits first,
+so the ``device_list`` it reports is durable.
 """
 
 from __future__ import annotations
@@ -231,11 +238,15 @@ class _Lane:
 
 
 class _Gather:
-    """Collects the first-attempt results of one create/cancel for its ``on_done``."""
+    """Collects the first-attempt results of one create/cancel for its ``on_done``; ``commit``
+    runs first (the results it reports are committed before they are acknowledged)."""
 
-    def __init__(self, record: Mapping[str, Any], on_done: OnDone | None) -> None:
+    def __init__(
+        self, record: Mapping[str, Any], on_done: OnDone | None, commit: Callable[[], None]
+    ) -> None:
         self.record = dict(record)
         self.on_done = on_done
+        self.commit = commit
         self.order: list[int] = []
         self.failed: set[int] = set()
         self.open = 0
@@ -266,6 +277,7 @@ class _Gather:
     def _maybe_finish(self) -> None:
         if self.sealed and self.open == 0 and self.on_done is not None:
             on_done, self.on_done = self.on_done, None
+            self.commit()
             acked = [i for i in self.order if i not in self.failed]
             on_done(result(Status.SUCCESS, self.record, acked))
 
@@ -490,7 +502,7 @@ class EventServer(LocalCluster):
                 self._row(book, event.event_id, ieee, PENDING, data={}, now=now)
         book.events[event.event_id] = event
         self._arm()
-        gather = _Gather(event.record, on_done)
+        gather = _Gather(event.record, on_done, self.app.store.flush)
         for peer in active:
             assert peer.ieee is not None  # noqa: S101 - _clients keeps addressed peers
             self._enqueue(_Job(book, _EVENT, (event.event_id,), peer, done=gather.add(peer.ieee)))
@@ -523,7 +535,7 @@ class EventServer(LocalCluster):
                             book, event.event_id, ieee, CANCEL_PENDING, data=row.data, now=now
                         )
         self._arm()
-        gather = _Gather(record, on_done)
+        gather = _Gather(record, on_done, self.app.store.flush)
         ids = tuple(e.event_id for e in events)
         for peer in active:
             assert peer.ieee is not None  # noqa: S101 - _clients keeps addressed peers
@@ -660,35 +672,40 @@ class EventServer(LocalCluster):
         *,
         data: Mapping[str, Any],
         now: int,
+        received: bool = False,
     ) -> None:
-        """Write one delivery row (durably) and keep it."""
-        body = dict(data)
-        body["updated"] = now
+        """Write one delivery row and keep it: committed before this returns, or with the next
+        group commit when it only records what was ``received`` from the device (a delivery
+        result, a response)."""
+        body = {**data, "updated": now}
         rows = self._delivery_rows(book, event_id)
-        self.app.store.set_delivery(book.kind, self.endpoint_id, event_id, ieee, status, body)
+        app = self.app
+        store = app.store.deferred(app.clock) if received else app.store
+        store.set_delivery(book.kind, self.endpoint_id, event_id, ieee, status, body)
         rows[ieee] = Delivery(ieee, status, body)
 
     def _record_result(self, job: _Job, ieee: int, ok: bool) -> None:
+        """Keep a send's outcome on its delivery rows (group-committed: a lost result only
+        makes the event go out again; a create's ``on_done`` commits before it reports)."""
         now = self.now()
-        with self.app.store.transaction():
-            for event_id in job.event_ids:
-                if event_id not in job.book.events:
-                    continue
-                row = self._delivery_rows(job.book, event_id).get(ieee)
-                status = PENDING if row is None else row.status
-                data = {} if row is None else dict(row.data)
-                data["endpoint"] = job.peer.endpoint
-                data["attempts"] = int(data.get("attempts", 0)) + 1
-                if job.action == _EVENT:
-                    if ok and status in _NEEDS_EVENT:
-                        status = DELIVERED
-                    elif not ok and status == PENDING:
-                        status = FAILED
-                elif ok:
-                    status = CANCELLED
-                elif status in _HAD_EVENT:
-                    status = CANCEL_FAILED
-                self._row(job.book, event_id, ieee, status, data=data, now=now)
+        for event_id in job.event_ids:
+            if event_id not in job.book.events:
+                continue
+            row = self._delivery_rows(job.book, event_id).get(ieee)
+            status = PENDING if row is None else row.status
+            data = {} if row is None else dict(row.data)
+            data["endpoint"] = job.peer.endpoint
+            data["attempts"] = int(data.get("attempts", 0)) + 1
+            if job.action == _EVENT:
+                if ok and status in _NEEDS_EVENT:
+                    status = DELIVERED
+                elif not ok and status == PENDING:
+                    status = FAILED
+            elif ok:
+                status = CANCELLED
+            elif status in _HAD_EVENT:
+                status = CANCEL_FAILED
+            self._row(job.book, event_id, ieee, status, data=data, now=now, received=True)
 
     def _response(
         self,
@@ -711,7 +728,7 @@ class EventServer(LocalCluster):
             responses: list[Any] = list(data.get("responses", []))
             responses.append({**record, "received_time": now})
             data["responses"] = responses
-            self._row(book, event_id, ieee, status, data=data, now=now)
+            self._row(book, event_id, ieee, status, data=data, now=now, received=True)
         packet = incoming.packet
         self.app.bus.publish(
             notification(
