@@ -8,6 +8,7 @@ from pathlib import Path
 from segateway.rpc.errors import InvalidParamsError
 from segateway.rpc.responses import ResponseQueue, RpcResponse, from_stored, to_stored
 from segateway.rpc.values import MAC, Base16, Base64, Record, XmlFragment
+from segateway.sim.clock import VirtualClock
 from segateway.store import Store
 
 
@@ -135,3 +136,22 @@ def test_stored_values_come_back_exactly() -> None:
     assert isinstance(back.error, InvalidParamsError)
     assert back.error.message == "bad"
     assert back.request_identifier == 5
+
+
+def test_with_a_clock_queued_responses_are_group_committed_within_the_delay(
+    tmp_path: Path,
+) -> None:
+    """Queued asynchronous responses relay what devices sent: with the gateway's clock they are
+    group-committed (docs/decisions.md), on disk within the store's commit delay, in order."""
+    clock = VirtualClock()
+    path = tmp_path / "q.sqlite"
+    store = Store(path)
+    queue = ResponseQueue(store, clock.now, clock=clock)
+    for n in range(3):
+        queue.put(RpcResponse("get_time_response", {"UTC_2000": n}))
+    other = Store(path)  # a second connection sees only what is committed
+    assert ResponseQueue(other, lambda: 0.0).peek() == []
+    clock.run(until=store.commit_delay + 0.001)
+    assert [r.params["UTC_2000"] for r in ResponseQueue(other, lambda: 0.0).peek()] == [0, 1, 2]
+    other.close()
+    store.close()

@@ -420,7 +420,9 @@ class Gateway:
         self.host_time = host_time
         """The host's clock (UTC seconds since 1970) for sync_time when there is no Time
         client; None: the gateway has no other time source."""
-        self.responses = responses or ResponseQueue(self.store, self.utc_1970_exact)
+        self.responses = responses or ResponseQueue(
+            self.store, self.utc_1970_exact, clock=app.clock
+        )
         self.exit_hook: Callable[[], None] | None = None
         """Called by the ``exit`` request (set by whoever runs the gateway)."""
         self.synchronous_timeout = 30.0

@@ -27,7 +27,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..store import Store
+from ..sim.clock import Clock
+from ..store import Deferred, Store
 from .errors import (
     InvalidParamsError,
     NotAvailableError,
@@ -159,9 +160,13 @@ class ResponseQueue:
         now: Callable[[], float],
         *,
         capacity: int = DEFAULT_CAPACITY,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
         self.now = now
+        # with a clock, queued responses are group-committed (within the store's commit delay):
+        # they relay what devices sent, and nobody was told they were kept (docs/decisions.md)
+        self._writes: Store | Deferred = store if clock is None else store.deferred(clock)
         self._capacity = max(_MIN_CAPACITY, int(capacity))
         self._queue: deque[tuple[int, RpcResponse]] = deque()
         self._seq = 0
@@ -191,7 +196,8 @@ class ResponseQueue:
 
     def put(self, response: RpcResponse) -> RpcResponse:
         """Stamp, publish to the subscribers, then push or cache ``response``; returns it as
-        stamped. Cached responses are durable when this returns."""
+        stamped. Cached responses are durable when this returns — or, for a queue given a
+        clock, within the store's group-commit delay."""
         stamped = replace(response, timestamp=self.now())
         for subscriber in list(self._subscribers):
             try:
@@ -211,7 +217,7 @@ class ResponseQueue:
 
     def _append(self, response: RpcResponse) -> int:
         self._seq += 1
-        self.store.put_state(f"{_PREFIX}{self._seq:012d}", response.to_stored())
+        self._writes.put_state(f"{_PREFIX}{self._seq:012d}", response.to_stored())
         self._queue.append((self._seq, response))
         return self._seq
 
