@@ -14,10 +14,12 @@ The configuration is a small TOML file; every key is optional::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tomllib
-from dataclasses import dataclass
+import zoneinfo
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -85,13 +87,37 @@ def _int(value: Any, name: str) -> int:
     raise ConfigError(f"{name}: an integer, not {value!r}")
 
 
+def host_time_zone() -> str | None:
+    """The host's IANA time zone name (``TZ``, ``/etc/timezone``, or where ``/etc/localtime``
+    points into a zoneinfo tree); None when it cannot be told (the Time server then publishes
+    UTC). Read once, here at the edge: the SE layer only ever gets the name."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    try:
+        target = str(Path("/etc/localtime").resolve())
+    except OSError:
+        target = ""
+    if "zoneinfo/" in target:
+        candidates.append(target.split("zoneinfo/", 1)[1])
+    for name in candidates:
+        if not name or name.startswith("/"):
+            continue
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            continue
+        return name
+    return None
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """The gateway ``segateway run`` starts (module doc)."""
 
     role: Role = Role.esi_coordinator
     endpoint_id: int = 0x5E
-    time_zone: str | None = None
+    time_zone: str | None = field(default_factory=host_time_zone)  # default: the host's zone
     ieee: int | None = None
     channel: int = 15
     pan_id: int = 0x5E67
