@@ -1,7 +1,7 @@
 """The gateway's commands of ``segateway``: ``run`` and the clients of a running gateway.
 
 segateway run [--data-dir DIR] [--http HOST:PORT] [--config FILE] [--pcap FILE] [--speed X]
-              [--duration SECONDS] [--quiet]
+              [--duration SECONDS] [--quiet] [--new-device]
 segateway rpc NAME [key=value | key:type=value ...] [--async]    (JSON request)
 segateway rpc --xml FILE                                          (XML request, "-" for stdin)
 segateway events [--count N]
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from .runtime.config import (
     default_data_dir,
     parse_http,
 )
+from .se.app import Role
 
 __all__ = ["COMMANDS", "add_commands", "run_command"]
 
@@ -68,6 +70,12 @@ def add_commands(sub: Any) -> None:
     )
     run.add_argument("--duration", type=float, help="stop after this many seconds")
     run.add_argument("--quiet", action="store_true", help="do not print the asynchronous responses")
+    run.add_argument(
+        "--new-device",
+        action="store_true",
+        help="also start an IPD that is not registered and keeps trying to join (its address "
+        "and install code are printed: register it with add_device; ESI Coordinator only)",
+    )
 
     rpc = sub.add_parser("rpc", help="send one request to a running gateway")
     rpc.add_argument("name", nargs="?", help="request name, e.g. get_time")
@@ -88,7 +96,13 @@ def add_commands(sub: Any) -> None:
     _client_options(rpc)
 
     events = sub.add_parser("events", help="print the asynchronous responses as they come")
-    events.add_argument("--count", type=int, help="stop after this many")
+    events.add_argument("--count", type=int, help="stop after this many (of those shown)")
+    events.add_argument(
+        "--name",
+        action="append",
+        metavar="RESPONSE",
+        help="show only these responses, e.g. received_report_event_status (repeatable)",
+    )
     events.add_argument("--json", action="store_true", help="one JSON document per line")
     _client_options(events)
 
@@ -121,15 +135,21 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         raise ConfigError("--speed must be positive")
     if args.duration is not None and args.duration < 0:
         raise ConfigError("--duration must not be negative")
+    config = RunConfig.load(args.config)
+    if args.new_device and config.role is not Role.esi_coordinator:
+        raise ConfigError(
+            "--new-device registers with the gateway as trust center: the esi_coordinator role only"
+        )
     options = RunOptions(
         data_dir=_data_dir(args),
         host=host,
         port=port,
-        config=RunConfig.load(args.config),
+        config=config,
         pcap=args.pcap,
         speed=args.speed,
         duration=args.duration,
         quiet=args.quiet,
+        new_device=args.new_device,
     )
     try:
         return asyncio.run(serve(options, out))
@@ -163,17 +183,38 @@ def _when(timestamp: Any) -> str:
 
 def _events(args: argparse.Namespace, out: TextIO) -> int:
     client = _client(args)
-    for name, document in client.events(args.count):
-        if args.json:
-            print(json.dumps(document, ensure_ascii=False), file=out, flush=True)
-            continue
-        params = document.get("params", document.get("error", document))
-        shown = " ".join(
-            f"{k}={json.dumps(v, ensure_ascii=False, separators=(',', ':'))}"
-            for k, v in params.items()
-        )
-        print(f"{_when(document.get('timestamp'))}  {name}  {shown}", file=out, flush=True)
+    wanted = set(args.name or ())
+    # with --name the stream is filtered here, so the server must not stop it at --count
+    shown_count = 0
+    with contextlib.closing(client.events(None if wanted else args.count)) as stream:
+        for name, document in stream:
+            if wanted and name not in wanted:
+                continue
+            shown_count += 1
+            if args.json:
+                print(json.dumps(document, ensure_ascii=False), file=out, flush=True)
+            else:
+                _print_event(name, document, out)
+            if args.count is not None and shown_count >= args.count:
+                break
     return 0
+
+
+def _print_event(name: str, document: dict[str, Any], out: TextIO) -> None:
+    params = document.get("params", document.get("error", document))
+    shown = " ".join(
+        f"{k}={json.dumps(v, ensure_ascii=False, separators=(',', ':'))}" for k, v in params.items()
+    )
+    print(f"{_when(document.get('timestamp'))}  {name}  {shown}", file=out, flush=True)
+
+
+def _short_address(value: Any) -> str:
+    """The NWK address as ``0xA00E`` (the gateway gives it as a MAC string, ``A0:0E``)."""
+    if isinstance(value, int):
+        return f"0x{value:04X}"
+    if isinstance(value, str) and value:
+        return "0x" + value.replace(":", "").upper()
+    return "-"
 
 
 def _devices(args: argparse.Namespace, out: TextIO) -> int:
@@ -189,10 +230,9 @@ def _devices(args: argparse.Namespace, out: TextIO) -> int:
             f"0x{e:02X}" if isinstance(e, int) else str(e.get("endpoint_id", e))
             for e in (endpoints.values() if isinstance(endpoints, dict) else endpoints)
         )
-        short = record.get("addr_short")
         print(
             f"{record.get('addr_extended', '?'):<23}  "
-            f"{(f'0x{short:04X}' if isinstance(short, int) else '-'):<6}  "
+            f"{_short_address(record.get('addr_short')):<6}  "
             f"{_NODE_TYPES.get(record.get('node_type', -1), 'unknown'):<11}  "
             f"{('yes' if record.get('active') else 'no'):<6}  {shown or '-'}",
             file=out,
@@ -201,7 +241,6 @@ def _devices(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _convert(args: argparse.Namespace, out: TextIO) -> int:
-    from .se.app import Role  # noqa: PLC0415
     from .se.convert import ConversionError, convert  # noqa: PLC0415
     from .store import Store  # noqa: PLC0415
 

@@ -11,7 +11,7 @@ import base64
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +135,7 @@ class GatewayClient:
         result: dict[str, Any] = json.loads(data)
         return result
 
-    def events(self, count: int | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    def events(self, count: int | None = None) -> Generator[tuple[str, dict[str, Any]], None, None]:
         """The event stream: ``(event name, JSON document)`` as they come."""
         query = "" if count is None else f"?count={count}"
         with self._open("GET", "/events" + query) as reply:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from segateway.cli import main
@@ -53,3 +54,38 @@ def test_run_serves_the_cli_client_over_real_http(tmp_path: Path) -> None:
     assert "token" in output
     assert "stopped" in output
     assert not (data / "gateway.json").exists()
+
+
+def test_an_open_event_stream_does_not_keep_the_gateway_from_stopping(tmp_path: Path) -> None:
+    """Found while writing the getting-started test: with a `segateway events` client still
+    connected, SIGINT left the gateway waiting for the stream to end. It now stops within the
+    shutdown grace period."""
+
+    data = tmp_path / "data"
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [
+            *(sys.executable, "-m", "segateway", "run", "--data-dir", str(data)),
+            *("--http", "127.0.0.1:0", "--duration", "60", "--quiet"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for(data / "gateway.json", process, 20)
+        url = json.loads((data / "gateway.json").read_text())["url"]
+        token = (data / "token").read_text().strip()
+        request = urllib.request.Request(  # noqa: S310 - our own loopback server
+            url.rstrip("/") + "/events", headers={"Authorization": f"Bearer {token}"}
+        )
+        stream = urllib.request.urlopen(request, timeout=10)  # noqa: S310
+        process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        output, _ = process.communicate(timeout=15)
+        stream.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, output
+    assert time.monotonic() - started < 10

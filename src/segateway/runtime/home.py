@@ -6,6 +6,9 @@ user sees traffic at once.
   devices' install codes are registered with it (``add_device``, persisted in its store).
 * ESI Router / IPD Router: a simulated ESI on the coordinator forms the network; the gateway
   joins it with its install code like the devices.
+* The new device (``segateway run --new-device``, ESI Coordinator only): one more IPD that is
+  *not* registered and keeps trying to join, so that a user can register it by install code
+  (``add_device … installation_code=… join_time=…``) as on a real gateway and watch it join.
 
 Everything runs on the network's virtual clock (driven in real time by ``SimNetwork.start``);
 joins complete by callback, never by waiting.
@@ -13,6 +16,7 @@ joins complete by callback, never by waiting.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 from collections.abc import Callable
@@ -30,16 +34,19 @@ from ..se.timebase import TimeBase
 from ..sim.devices import SimulatedMeter, simulated_meter
 from ..store import Store
 from ..zigbee.install_code import InstallCode
+from ..zigbee.stack.context import StackConfig
 from ..zigbee.stack.node import Node
 from .config import RunConfig
 
-__all__ = ["IPD_IEEE", "METER_IEEE", "THERMOSTAT_IEEE", "SimulatedHome"]
+__all__ = ["IPD_IEEE", "METER_IEEE", "NEW_DEVICE_IEEE", "THERMOSTAT_IEEE", "SimulatedHome"]
 
 log = logging.getLogger(__name__)
 
 METER_IEEE = 0x00124B0000A1B2C3
 IPD_IEEE = 0x00124B00000D15D1
 THERMOSTAT_IEEE = 0x00124B00000C0017
+NEW_DEVICE_IEEE = 0x00124B00000D15E0  # the IPD the user registers (--new-device)
+_NEW_DEVICE_RETRY = 2.0  # seconds between its join attempts (the stack's default is 10)
 ESI_IEEE = 0x00124B0000E51001  # the simulated ESI when the gateway is a router
 PCT_DEVICE_ID = 0x0503  # Programmable Communicating Thermostat
 HVAC_CLASS = 0x0001
@@ -141,8 +148,25 @@ class SimulatedHome:
         self._join_app(IPD_IEEE, self._ipd)
         self._join_app(THERMOSTAT_IEEE, self._thermostat)
 
-    def _join_app(self, ieee: int, build: Callable[[Node], SeApplication]) -> None:
-        node = self.sim.add_node(ieee, NodeType.router)
+    def start_new_device(self) -> InstallCode:
+        """Add the new device: an IPD whose install code nobody registered, trying to join
+        every few seconds until the gateway admits it (``add_device``) while joining is open.
+        Returns its install code (with the CRC) for the user to register."""
+        if self.node is not self.coordinator:
+            msg = "the new device registers with the gateway's trust center: ESI Coordinator only"
+            raise ValueError(msg)
+        retry = dataclasses.replace(self.sim.config, join_retry=_NEW_DEVICE_RETRY)
+        self._join_app(NEW_DEVICE_IEEE, self._ipd, stack=retry)
+        return _code(NEW_DEVICE_IEEE)
+
+    def _join_app(
+        self,
+        ieee: int,
+        build: Callable[[Node], SeApplication],
+        *,
+        stack: StackConfig | None = None,
+    ) -> None:
+        node = self.sim.add_node(ieee, NodeType.router, config=stack)
         self.sim.link(node, self.coordinator, lqi=225)
         if self.node is not self.coordinator:
             self.sim.link(node, self.node, lqi=210)

@@ -30,10 +30,11 @@ from ..rpc.dispatch import Dispatcher
 from ..rpc.gateway import Gateway
 from ..rpc.json_codec import encode_response
 from ..rpc.responses import RpcResponse
+from ..rpc.values import MAC
 from ..se.app import Role
 from ..store import Store
 from .config import GATEWAY_FILE, STORE_FILE, RunConfig, write_gateway_file
-from .home import SimulatedHome
+from .home import NEW_DEVICE_IEEE, SimulatedHome
 
 __all__ = ["RunOptions", "pace", "serve"]
 
@@ -58,6 +59,10 @@ class RunOptions:
     speed: float = 1.0
     duration: float | None = None
     quiet: bool = False
+    new_device: bool = False  # one more IPD, not registered, trying to join (ESI Coordinator)
+
+
+SHUTDOWN_GRACE = 2  # seconds open connections (event streams) get when the gateway stops
 
 
 class _Server(uvicorn.Server):
@@ -71,8 +76,8 @@ class _Server(uvicorn.Server):
 async def pace(sim: SimNetwork, speed: float, tick: float = 0.01) -> None:
     """Advance the network's virtual clock ``speed`` times as fast as real time, in steps of
     ``tick`` real seconds, each step running its events exactly on the virtual clock (as
-    ``SimNetwork.run`` does). Unlike ``SimNetwork.start`` (whose callbacks see the loop's late
-    time), MAC timings stay exact, so joins succeed; HTTP requests are served between steps."""
+    ``SimNetwork.run`` does), so MAC timings stay exact; HTTP requests are served between
+    steps."""
     loop = asyncio.get_running_loop()
     start_real, start_virtual = loop.time(), sim.clock.now()
     while True:
@@ -167,13 +172,23 @@ async def serve(options: RunOptions, out: TextIO) -> int:
         if config.simulated_devices:
             home.register(lambda ieee, code: gateway.add_device(ieee, install_code=code))
             home.start_devices()
+        new_device = home.start_new_device() if options.new_device else None
         if not options.quiet:
             unsubscribe = gateway.responses.subscribe(
                 lambda r: print(_summary(r), file=out, flush=True)
             )
         bridge = RpcBridge(dispatcher, device_id=device_id)
         app = create_app(bridge, token, health=_health(home, gateway, device_id))
-        server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+        server = _Server(
+            uvicorn.Config(
+                app,
+                log_level="warning",
+                lifespan="off",
+                access_log=False,
+                # an open /events stream never ends by itself: stopping must not wait for it
+                timeout_graceful_shutdown=SHUTDOWN_GRACE,
+            )
+        )
         write_gateway_file(data_dir, url, device_id)
         lines = [
             f"segateway: {_ROLE_NAMES[config.role]} on a simulated network "
@@ -184,6 +199,15 @@ async def serve(options: RunOptions, out: TextIO) -> int:
         ]
         if config.simulated_devices:
             lines.append("  devices   a meter, an IPD and a thermostat are joining")
+        if new_device is not None:
+            address = MAC(NEW_DEVICE_IEEE)
+            code = (new_device.code + new_device.crc).hex().upper()
+            lines += [
+                f"  new device  an IPD, not registered, trying to join: IEEE {address}",
+                f"              install code {code} (with its CRC); register it with",
+                f"              segateway rpc add_device device_address:MAC={address} "
+                f"installation_code={code} join_time=120",
+            ]
         if options.pcap is not None:
             lines.append(f"  capture   {options.pcap} (keys: {options.pcap.with_suffix('.keys')})")
         lines.append(
