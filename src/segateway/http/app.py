@@ -30,7 +30,7 @@ from starlette.routing import Route
 from .. import __version__
 from ..rpc.json_codec import MAX_JSON_BYTES, dumps, encode_responses
 from ..rpc.openapi import openapi_document
-from ..rpc.xml_codec import MAX_REQUEST_BYTES
+from ..rpc.xml_codec import MAX_REQUEST_BYTES, XmlRefusedError, render_rci_reply
 from .auth import authorized
 from .bridge import RpcBridge
 
@@ -175,7 +175,8 @@ def create_app(
         try:
             body = await _body(request, MAX_REQUEST_BYTES)
         except _TooLargeError:
-            return Response("request too large", status_code=413, media_type="text/plain")
+            refused = XmlRefusedError(f"request larger than {MAX_REQUEST_BYTES} bytes")
+            return Response(render_rci_reply(refused), status_code=413, media_type=XML_MEDIA_TYPE)
         status, text = await bridge.xml(body, sci_only=sci_only)
         return Response(text.encode(), status_code=status, media_type=XML_MEDIA_TYPE)
 
