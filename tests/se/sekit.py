@@ -125,9 +125,19 @@ class Home:
             rx_on_when_idle=not sleepy,
             random_bytes=fixed_bytes,
         )
+        self._join(node, register=register, neighbours=[self.sim.nodes[i] for i in self.apps])
+        return node
+
+    def _join(
+        self, node: Node, *, register: bool = True, neighbours: list[Node] | None = None
+    ) -> None:
+        """Let ``node`` hear the coordinator (and ``neighbours``) and join with its install code
+        (registered at the trust center unless ``register`` is False); raises if it is not
+        joined within 60 s."""
+        ieee = node.ieee
         self.sim.link(node, self.coordinator, lqi=230)
-        for other in self.apps:
-            self.sim.link(node, self.sim.nodes[other], lqi=200)
+        for other in neighbours or ():
+            self.sim.link(node, other, lqi=200)
         code = InstallCode.from_code(ieee.to_bytes(8, "big"))
         if register:
             self.coordinator.add_install_code(ieee, code.code + code.crc)
@@ -135,7 +145,6 @@ class Home:
         if not self.sim.run_until(lambda: node.state is NetworkState.joined, timeout=60):
             msg = f"{ieee:016x} did not join"
             raise RuntimeError(msg)
-        return node
 
     def probe(self, ieee: int, endpoint: Endpoint | None = None) -> Probe:
         """A joined bare node with one SE endpoint (default: a meter, Metering server)."""
@@ -145,13 +154,7 @@ class Home:
         )
         probe = Probe(node, endpoint=(endpoint.endpoint if endpoint else 1))
         node.add_listener(on_packet=probe.received.append)
-        self.sim.link(node, self.coordinator, lqi=230)
-        code = InstallCode.from_code(ieee.to_bytes(8, "big"))
-        self.coordinator.add_install_code(ieee, code.code + code.crc)
-        node.join(NetworkConfig(extended_pan_id=EPID, link_key=code.link_key))
-        if not self.sim.run_until(lambda: node.state is NetworkState.joined, timeout=60):
-            msg = f"{ieee:016x} did not join"
-            raise RuntimeError(msg)
+        self._join(node)  # a probe hears only the coordinator
         return probe
 
     def app(
