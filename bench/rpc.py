@@ -4,19 +4,23 @@
     python bench/rpc.py --profile       # cProfile of the gateway process under get_time (JSON)
 
 The gateway is started as shipped: ``segateway run --quiet --http 127.0.0.1:0 --data-dir TMP
---duration D`` in a subprocess (one process, one asyncio loop, uvicorn with its default loop and
-HTTP implementation — whatever ``uvicorn.Config`` picks on this machine, printed below), found
+--duration D`` in a subprocess (one process, one event loop — uvloop when installed — and
+uvicorn with its default HTTP implementation, httptools when installed; printed below), found
 through ``gateway.json`` and ``token`` in the temporary data directory. Its simulated home (a
 meter, an IPD and a thermostat) is given time to join before anything is timed, so
 ``create_price_event`` publishes to a real (simulated) Price client, as it would at home.
 
-The client is this process: ``httpx.AsyncClient`` on asyncio, with ``C`` workers sharing a
-connection pool of ``C`` keep-alive connections (``C`` in ``--concurrency``); each worker sends
-its next request when its previous one is answered. Every cell sends at most ``--requests``
-requests and stops after ``--seconds`` in any case (a short warm-up is not timed). Each
-request's latency is ``time.perf_counter`` from just before ``client.post`` to the full body
-read; throughput is answered requests over the cell's wall time. Every reply is checked (status
-200 and the expected response name), so a fast answer cannot be an error page.
+The client is this process, a load generator written to cost as little as possible (raw
+HTTP/1.1 over ``C`` keep-alive connections with TCP_NODELAY, one ``asyncio.Protocol`` each, on
+the same event loop as the server; ``C`` in ``--concurrency``); each worker sends its next
+request when its previous reply is complete. On a machine with 2+ CPUs the servers run on CPU 0
+and the client on the others (``--no-pin`` lets them share): an httpx client sharing the
+server's CPU measured itself, not the server (≈ 700 req/s whatever the server did). Every cell
+sends at most ``--requests`` requests and stops after ``--seconds`` in any case (a short
+warm-up is not timed). Each request's latency is ``time.perf_counter`` from just before the
+request is written to the last byte of the reply; throughput is answered requests over the
+cell's wall time. Every reply is checked (status 200 and the expected response name), so a fast
+answer cannot be an error page.
 
 The requests:
 
@@ -31,10 +35,10 @@ The requests:
   queue on the simulated channel and answers take more than 10 s.
 
 Baseline, in the same run with the same client: a minimal Starlette app served by uvicorn with
-the same ``Config`` settings (``log_level``, ``access_log``, ``lifespan``, default loop and HTTP
-implementation), in its own subprocess, whose ``POST /rpc`` reads the body and answers a
-constant JSON document: the floor of the HTTP stack and of this client on this machine. The
-ratio gateway/baseline shows what the gateway adds.
+the same ``Config`` settings (``log_level``, ``access_log``, ``lifespan``, the same event loop
+and HTTP implementation, TCP_NODELAY), in its own subprocess, whose ``POST /rpc`` reads the
+body and answers a constant JSON document: the floor of the HTTP stack and of this client on
+this machine. The ratio gateway/baseline shows what the gateway adds.
 
 Targets (issue 5): ≥ 1,000 ``get_time`` per second on one worker, p99 < 20 ms.
 """
@@ -57,10 +61,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
+from segateway.runtime import event_loop_factory
+
+PIN = False  # servers on CPU 0, this client on the others (main sets it)
 TARGET_RATE = 1000.0  # get_time per second, one worker
 TARGET_P99_MS = 20.0
 WARMUP = 50  # untimed requests per cell
@@ -96,29 +103,14 @@ def _tcp_listener(address: tuple[str, int]) -> socket.socket:
     return listener
 
 
-# The gateway with that listener: ``segateway run`` with ``socket.create_server`` replaced
-_NODELAY_GATEWAY = """
-import runpy, socket, sys
-def create_server(address, *, family=socket.AF_INET, **_kw):
-    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(address)
-    listener.listen(128)
-    return listener
-socket.create_server = create_server
-sys.argv = ["segateway", *sys.argv[1:]]
-runpy.run_module("segateway", run_name="__main__")
-"""
-
-
 # ------------------------------------------------------------------------------------------------
 # The baseline server (run as ``python bench/rpc.py --baseline-server PORT_FILE``)
 
 
-def serve_baseline(port_file: Path, seconds: float, *, nodelay: bool) -> None:
-    """A constant-JSON Starlette app on uvicorn, configured as ``segateway run`` configures it;
-    its listener made as ``segateway run`` makes it (``socket.create_server``), or, with
-    ``nodelay``, with ``proto=IPPROTO_TCP`` so that asyncio sets TCP_NODELAY on each connection."""
+def serve_baseline(port_file: Path, seconds: float) -> None:
+    """A constant-JSON Starlette app on uvicorn, configured as ``segateway run`` configures it:
+    the same event loop (:func:`segateway.runtime.event_loop_factory`), the listener made with
+    ``proto=IPPROTO_TCP`` so that asyncio sets TCP_NODELAY on each connection."""
     import uvicorn  # noqa: PLC0415 - only in the server subprocess
     from starlette.applications import Starlette  # noqa: PLC0415
     from starlette.requests import Request  # noqa: PLC0415
@@ -130,9 +122,7 @@ def serve_baseline(port_file: Path, seconds: float, *, nodelay: bool) -> None:
         return JSONResponse(BASELINE_REPLY)
 
     app = Starlette(routes=[Route("/rpc", rpc, methods=["POST"])])
-    listener = (
-        _tcp_listener(("127.0.0.1", 0)) if nodelay else socket.create_server(("127.0.0.1", 0))
-    )
+    listener = _tcp_listener(("127.0.0.1", 0))
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
 
@@ -147,7 +137,8 @@ def serve_baseline(port_file: Path, seconds: float, *, nodelay: bool) -> None:
             server.should_exit = True
             await task
 
-    asyncio.run(run())
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(run())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -182,18 +173,17 @@ def _wait_for(path: Path, process: subprocess.Popen[str], seconds: float) -> Non
         time.sleep(0.05)
 
 
-def start_gateway(
-    name: str, data_dir: Path, duration: float, *, nodelay: bool, profile_to: Path | None
-) -> Server:
+def _server_cpu() -> None:
+    """In the server subprocess (before exec): run on CPU 0 only, the client on the others."""
+    if PIN:
+        os.sched_setaffinity(0, {0})
+
+
+def start_gateway(name: str, data_dir: Path, duration: float, *, profile_to: Path | None) -> Server:
     prefix = [sys.executable]
     if profile_to is not None:
         prefix += ["-m", "cProfile", "-o", str(profile_to)]
-    if nodelay:
-        script = data_dir.parent / "nodelay_gateway.py"
-        script.write_text(_NODELAY_GATEWAY)
-        prefix.append(str(script))
-    else:
-        prefix += ["-m", "segateway"]
+    prefix += ["-m", "segateway"]
     process = subprocess.Popen(  # noqa: S603 - our own command
         [
             *prefix,
@@ -203,6 +193,7 @@ def start_gateway(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_server_cpu,  # noqa: PLW1509 - affinity only, no threads yet
     )
     _wait_for(data_dir / "gateway.json", process, 30)
     url = json.loads((data_dir / "gateway.json").read_text())["url"].rstrip("/")
@@ -210,16 +201,17 @@ def start_gateway(
     return Server(name, url, {"Authorization": f"Bearer {token}"}, process)
 
 
-def start_baseline(name: str, tmp: Path, duration: float, *, nodelay: bool) -> Server:
+def start_baseline(name: str, tmp: Path, duration: float) -> Server:
     port_file = tmp / f"{name}.port"
     process = subprocess.Popen(  # noqa: S603 - this file, as the baseline server
         [
             *(sys.executable, __file__, "--baseline-server", str(port_file)),
-            *("--seconds", str(duration), *(["--nodelay"] if nodelay else [])),
+            *("--seconds", str(duration)),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_server_cpu,  # noqa: PLW1509 - affinity only, no threads yet
     )
     _wait_for(port_file, process, 30)
     _wait_nonempty(port_file)
@@ -254,8 +246,8 @@ REQUESTS = (
     Case("create_price_event JSON", "", "/rpc", price_request, b'"status":0,', "j"),
 )
 BASELINE = Case("constant JSON", "", "/rpc", lambda _i, _w: JSON_GET_TIME, b"get_time_resp", "j")
-# (server, its baseline); "+nodelay": the listener made so that connections get TCP_NODELAY
-GATEWAYS = (("segateway", "baseline"), ("segateway+nodelay", "baseline+nodelay"))
+# (server, its baseline)
+GATEWAYS = (("segateway", "baseline"),)
 
 
 def cases_for(gateway: str, baseline: str, requests: tuple[Case, ...]) -> list[Case]:
@@ -285,36 +277,91 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection: a request out, its whole response in (the status
+    line, the headers up to the blank line, then ``Content-Length`` bytes) — the least a client
+    can do, so that the server, not the client, is what is measured."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[bytes] | None = None
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast("asyncio.Transport", transport)  # uvloop's is not a subclass
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        head_end = self.buffer.find(b"\r\n\r\n")
+        if head_end < 0 or self.waiter is None or self.waiter.done():
+            return
+        head = bytes(self.buffer[:head_end]).lower()
+        at = head.find(b"content-length:")
+        if at < 0:
+            self.waiter.set_exception(RuntimeError(f"no Content-Length: {head[:200]!r}"))
+            return
+        length = int(head[at + 15 : head.find(b"\r\n", at) if b"\r\n" in head[at:] else None])
+        total = head_end + 4 + length
+        if len(self.buffer) >= total:
+            reply = bytes(self.buffer[:total])
+            del self.buffer[:total]
+            self.waiter.set_result(reply)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(RuntimeError(f"connection lost: {exc!r}"))
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    async def exchange(self, request: bytes) -> bytes:
+        if self.transport is None:
+            raise RuntimeError("not connected")
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return await asyncio.wait_for(self.waiter, 10.0)
+
+
+def _request(server: Server, case: Case, body: bytes) -> bytes:
+    host = server.url.removeprefix("http://")
+    headers = "".join(f"{k}: {v}\r\n" for k, v in server.headers.items())
+    return (
+        f"POST {case.path} HTTP/1.1\r\nHost: {host}\r\n{headers}"
+        f"Content-Type: {_TYPES[case.content_type]}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
 async def _run_cell(  # noqa: PLR0917
     server: Server, case: Case, concurrency: int, requests: int, seconds: float, counter: list[int]
 ) -> Cell:
-    headers = {**server.headers, "Content-Type": _TYPES[case.content_type]}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    timeout = httpx.Timeout(10.0)
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=timeout) as client:
+    loop = asyncio.get_running_loop()
+    host, port = server.url.removeprefix("http://").rsplit(":", 1)
+    connections = [
+        (await loop.create_connection(_Connection, host, int(port)))[1] for _ in range(concurrency)
+    ]
 
-        async def one(worker: int) -> float:
-            counter[0] += 1
-            body = case.body(counter[0], worker)
-            started = time.perf_counter()
-            try:
-                reply = await client.post(case.path, content=body, headers=headers)
-            except httpx.HTTPError as exc:
-                message = f"{case.server} {case.name} ×{concurrency}: {exc!r}"
-                raise RuntimeError(message) from exc
-            elapsed = time.perf_counter() - started
-            if reply.status_code != 200 or case.expect not in reply.content:
-                raise RuntimeError(f"{case.name}: {reply.status_code} {reply.text[:300]}")
-            return elapsed
+    async def one(worker: int) -> float:
+        counter[0] += 1
+        request = _request(server, case, case.body(counter[0], worker))
+        started = time.perf_counter()
+        reply = await connections[worker].exchange(request)
+        elapsed = time.perf_counter() - started
+        if not reply.startswith(b"HTTP/1.1 200") or case.expect not in reply:
+            raise RuntimeError(f"{case.server} {case.name}: {reply[:300]!r}")
+        return elapsed
 
-        warm_until = time.perf_counter() + seconds / 4
+    warm_until = time.perf_counter() + seconds / 4
 
-        async def warm_up(worker: int) -> None:
-            for _ in range(max(2, WARMUP // concurrency)):
-                await one(worker)
-                if time.perf_counter() > warm_until:
-                    return
+    async def warm_up(worker: int) -> None:
+        for _ in range(max(2, WARMUP // concurrency)):
+            await one(worker)
+            if time.perf_counter() > warm_until:
+                return
 
+    try:
         await asyncio.gather(*(warm_up(w) for w in range(concurrency)))
         latencies: list[float] = []
         issued = 0
@@ -329,6 +376,10 @@ async def _run_cell(  # noqa: PLR0917
         started = time.perf_counter()
         await asyncio.gather(*(run(w) for w in range(concurrency)))
         wall = time.perf_counter() - started
+    finally:
+        for connection in connections:
+            if connection.transport is not None:
+                connection.transport.close()
     latencies.sort()
     return Cell(
         case.server,
@@ -395,11 +446,12 @@ def _stack() -> dict[str, str]:
         "uvicorn_loop": str(config.loop),
         "uvicorn_http": str(config.http),
     }
-    for extra in ("uvloop", "httptools"):
+    for extra in ("uvloop", "httptools"):  # what imports here (the servers inherit the path)
         try:
+            __import__(extra)
             stack[extra] = version(extra)
-        except Exception:
-            stack[extra] = "not installed"
+        except ImportError:
+            stack[extra] = "not importable"
     return stack
 
 
@@ -482,16 +534,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="1,8,32", help="client connections (1,8,32)")
     parser.add_argument("--profile", action="store_true", help="cProfile the gateway process")
     parser.add_argument("--baseline-server", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--nodelay", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-pin", action="store_true", help="let client and servers share every CPU"
+    )
     args = parser.parse_args(argv)
     if args.baseline_server is not None:
-        serve_baseline(args.baseline_server, args.seconds, nodelay=args.nodelay)
+        serve_baseline(args.baseline_server, args.seconds)
         return 0
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     gateways = GATEWAYS
-    requests = REQUESTS
-    if args.profile:  # the gateway with TCP_NODELAY: as shipped, its time is mostly idle waits
-        concurrencies, gateways, requests = [8], GATEWAYS[1:], REQUESTS[:1]
+    requests: tuple[Case, ...] = REQUESTS
+    global PIN  # noqa: PLW0603 - read by the servers' preexec_fn
+    PIN = not args.no_pin and (os.cpu_count() or 1) >= 2
+    if PIN:
+        os.sched_setaffinity(0, set(range(1, os.cpu_count() or 2)))
+    if args.profile:
+        concurrencies, requests = [8], REQUESTS[:1]
     cases = [case for g, b in gateways for case in cases_for(g, b, requests)]
     budget = len(concurrencies) * len(cases) * (args.seconds + 5) + JOIN_WAIT * 2 + 30
     with tempfile.TemporaryDirectory(prefix="segateway-bench-rpc-") as tmp:
@@ -503,24 +561,20 @@ def main(argv: list[str] | None = None) -> int:
                     gateway,
                     Path(tmp) / f"data{index}",
                     budget,
-                    nodelay=gateway.endswith("+nodelay"),
                     profile_to=profile_to,
                 )
-                servers[baseline] = start_baseline(
-                    baseline, Path(tmp), budget, nodelay=baseline.endswith("+nodelay")
+                servers[baseline] = start_baseline(baseline, Path(tmp), budget)
+            with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+                cells, price_devices = runner.run(
+                    _measure(servers, cases, concurrencies, args.requests, args.seconds)
                 )
-            cells, price_devices = asyncio.run(
-                _measure(servers, cases, concurrencies, args.requests, args.seconds)
-            )
         finally:
             outputs = {name: server.stop() for name, server in servers.items()}
         if profile_to is not None:
             if not profile_to.exists():
                 print(outputs, file=sys.stderr)
                 return 1
-            print(
-                f"=== cProfile of the gateway (TCP_NODELAY): {cells[0].requests} get_time JSON ==="
-            )
+            print(f"=== cProfile of the gateway: {cells[0].requests} get_time JSON ===")
             stats = pstats.Stats(str(profile_to))
             stats.sort_stats("tottime").print_stats(20)
             stats.sort_stats("cumulative").print_stats(25)

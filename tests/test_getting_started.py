@@ -22,7 +22,7 @@ from segateway.cli import main
 from segateway.runtime.home import NEW_DEVICE_IEEE
 
 DOC = (Path(__file__).parent.parent / "docs" / "getting-started.md").read_text(encoding="utf-8")
-_RUN_EXTRA = ["--http", "127.0.0.1:0", "--duration", "55"]  # a free port, an end
+_RUN_EXTRA = ["--http", "127.0.0.1:0", "--duration", "300"]  # a free port, an end
 _NEW = "00:12:4B:00:00:0D:15:E0"
 _SENT = r'"device_list": \[\s+"00:12:4B:00:00:'  # delivered (APS-acknowledged) to some device
 _RETRY = {"devices"}  # read-only commands the document says to repeat until they show the result
@@ -173,8 +173,11 @@ def test_the_getting_started_procedure(gateway: tuple[Path, Path]) -> None:
         _check(step, patterns, out.getvalue())
         if listening is not None:
             thread, heard, result, shown, expected = listening
-            thread.join(timeout=15)
-            assert not thread.is_alive(), f"{shown.args}: still waiting; got\n{heard.getvalue()}"
+            thread.join(timeout=30)
+            assert not thread.is_alive(), (
+                f"{shown.args}: still waiting; got\n{heard.getvalue()}\n"
+                f"the gateway printed:\n{log.read_text()[-3000:]}"
+            )
             assert result == [0], heard.getvalue()
             _check(shown, expected, heard.getvalue())
             listening = None

@@ -128,6 +128,7 @@ def _client(args: argparse.Namespace) -> GatewayClient:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
+    from .runtime.loop import event_loop_factory  # noqa: PLC0415
     from .runtime.server import RunOptions, serve  # noqa: PLC0415 - uvicorn only when serving
 
     host, port = parse_http(args.http)
@@ -152,7 +153,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         new_device=args.new_device,
     )
     try:
-        return asyncio.run(serve(options, out))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            return runner.run(serve(options, out))
     except KeyboardInterrupt:
         return 0
 

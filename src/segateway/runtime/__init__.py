@@ -11,6 +11,7 @@ from .config import (
     read_gateway_file,
 )
 from .home import SimulatedHome
+from .loop import event_loop_factory
 from .server import RunOptions, serve
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "RunOptions",
     "SimulatedHome",
     "default_data_dir",
+    "event_loop_factory",
     "parse_http",
     "read_gateway_file",
     "serve",
