@@ -137,10 +137,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     if args.duration is not None and args.duration < 0:
         raise ConfigError("--duration must not be negative")
     config = RunConfig.load(args.config)
-    if args.new_device and config.role is not Role.esi_coordinator:
-        raise ConfigError(
-            "--new-device registers with the gateway as trust center: the esi_coordinator role only"
-        )
     options = RunOptions(
         data_dir=_data_dir(args),
         host=host,

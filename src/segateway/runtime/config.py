@@ -15,6 +15,7 @@ The configuration is a small TOML file; every key is optional::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import tomllib
@@ -35,6 +36,7 @@ __all__ = [
     "default_data_dir",
     "parse_http",
     "read_gateway_file",
+    "resolve_role",
     "write_gateway_file",
 ]
 
@@ -122,6 +124,7 @@ class RunConfig:
     channel: int = 15
     pan_id: int = 0x5E67
     simulated_devices: bool = True
+    role_given: bool = False  # ``role`` was configured (else the data directory's role is used)
 
     @classmethod
     def load(cls, path: Path | None) -> RunConfig:
@@ -137,6 +140,7 @@ class RunConfig:
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], where: str = "config") -> RunConfig:
+        """The settings of a config file; ``role_given`` tells whether it set the role."""
         known = {
             "role",
             "endpoint_id",
@@ -153,6 +157,7 @@ class RunConfig:
         if "role" in data:
             try:
                 kw["role"] = Role(str(data["role"]))
+                kw["role_given"] = True
             except ValueError:
                 names = ", ".join(r.value for r in Role)
                 raise ConfigError(f"{where}: role is one of {names}") from None
@@ -174,6 +179,29 @@ class RunConfig:
                 raise ConfigError(f"{where}: simulated_devices is true or false")
             kw["simulated_devices"] = data["simulated_devices"]
         return cls(**kw)
+
+
+def resolve_role(config: RunConfig, stored: object, *, new_device: bool = False) -> RunConfig:
+    """The configuration ``run`` starts: the role the data directory was written by (``stored``,
+    e.g. after ``segateway convert``) unless the config file names one; a config file naming
+    another role than the data's is refused, as is ``--new-device`` outside the ESI Coordinator."""
+    if stored is not None and stored != config.role.value:
+        if config.role_given:
+            raise ConfigError(
+                f"the data directory belongs to an {stored} gateway, the config file says "
+                f"{config.role.value}: convert the data first (segateway convert "
+                f"{config.role.value}) or remove role from the config file"
+            )
+        try:
+            config = dataclasses.replace(config, role=Role(str(stored)))
+        except ValueError:
+            raise ConfigError(f"the data directory names an unknown role {stored!r}") from None
+    if new_device and config.role is not Role.esi_coordinator:
+        raise ConfigError(
+            "--new-device registers with the gateway as trust center: the esi_coordinator role only"
+            f" (this gateway is an {config.role.value})"
+        )
+    return config
 
 
 def write_gateway_file(data_dir: Path, url: str, device_id: str) -> Path:

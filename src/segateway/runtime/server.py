@@ -31,9 +31,16 @@ from ..rpc.gateway import Gateway
 from ..rpc.json_codec import encode_response
 from ..rpc.responses import RpcResponse
 from ..rpc.values import MAC
-from ..se.app import Role
+from ..se.app import ROLE_SETTING, Role
 from ..store import Store
-from .config import GATEWAY_FILE, STORE_FILE, RunConfig, write_gateway_file
+from .config import (
+    GATEWAY_FILE,
+    STORE_FILE,
+    ConfigError,
+    RunConfig,
+    resolve_role,
+    write_gateway_file,
+)
 from .home import NEW_DEVICE_IEEE, SimulatedHome
 
 __all__ = ["RunOptions", "pace", "serve"]
@@ -142,7 +149,14 @@ async def serve(options: RunOptions, out: TextIO) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     token, created = load_or_create_token(data_dir)
     store = Store(data_dir / STORE_FILE)
-    config = options.config
+    try:
+        config = resolve_role(
+            options.config, store.get_setting(ROLE_SETTING), new_device=options.new_device
+        )
+    except ConfigError as exc:
+        store.close()
+        print(f"segateway: error: {exc}", file=out)
+        return 1
     home = SimulatedHome(
         config,
         store,
