@@ -47,6 +47,19 @@ def test_run_serves_the_cli_client_over_real_http(tmp_path: Path) -> None:
         assert "coordinator" in out.getvalue()
         out = io.StringIO()
         assert main(["rpc", "get_time", "--data-dir", str(data), "--token", "bad"], out=out) == 1
+        # an XML request document, as a Digi application sends it (reference §2.1)
+        request = tmp_path / "get_time.xml"
+        request.write_text(
+            '<rci_request version="1.1"><do_command target="RPC_request">'
+            '<get_time synchronous="TRUE"/></do_command></rci_request>',
+            encoding="utf-8",
+        )
+        out = io.StringIO()
+        assert main(["rpc", "--xml", str(request), "--data-dir", str(data)], out=out) == 0
+        reply = out.getvalue()
+        assert reply.lstrip().startswith("<rci_reply"), reply
+        assert "<get_time_response" in reply
+        assert main(["rpc", "get_time", "--xml", str(request), "--data-dir", str(data)]) == 1
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=15)
