@@ -10,6 +10,7 @@ from typing import Any
 
 from segateway.se.bus import ReceivedReportEventStatus
 from segateway.se.servers import DrlcServer
+from segateway.se.servers._events import MAX_RESPONSES_KEPT
 
 from .esikit import (
     DRLC,
@@ -459,3 +460,27 @@ def test_a_device_removed_and_added_again_gets_the_valid_events_again() -> None:
     home.run(10)
     assert [f[2] for f in frames_from_esi(a, DRLC)] == [0x00, 0x00]
     assert drlc.deliveries(1)[IPD_A]["status"] == "delivered"
+
+
+def test_a_device_repeating_or_flooding_reports_does_not_grow_its_delivery_row() -> None:
+    """Every Report Event Status is published on the bus, but the event's delivery row is a
+    timeline: a repeat of the last report (a retransmission) is only counted, and at most
+    MAX_RESPONSES_KEPT reports are kept, the newest."""
+    home, drlc, (a,) = _setup(IPD_A)
+    drlc.create_DRLC_event({"issuer_event_id": EVENT_ID, "duration_in_minutes": 60})
+    home.run(1)
+    report = "01 {tsn:02X} 00 78 56 34 12 {status:02X} {time} 05 00 80 00 80 80 FF 03 00"
+    for tsn in range(10):  # the same report, retransmitted ten times
+        exchange(home, a, DRLC, report.format(tsn=tsn, status=0x01, time="00 1C 70 30"))
+    row = drlc.deliveries(EVENT_ID)[IPD_A]
+    assert [r["event_status"] for r in row["responses"]] == [0x01]
+    assert row["repeats"] == 9
+    for n in range(MAX_RESPONSES_KEPT + 36):  # a flood of distinct reports (times differ)
+        when = (812653568 + n + 1).to_bytes(4, "little").hex(" ")
+        exchange(home, a, DRLC, report.format(tsn=n & 0xFF, status=0x02, time=when))
+    row = drlc.deliveries(EVENT_ID)[IPD_A]
+    times = [r["event_status_time"] for r in row["responses"]]
+    assert len(times) == MAX_RESPONSES_KEPT
+    assert times[-1] == 812653568 + MAX_RESPONSES_KEPT + 36
+    assert times == sorted(times)
+    assert len(home.of(ReceivedReportEventStatus)) == 10 + MAX_RESPONSES_KEPT + 36

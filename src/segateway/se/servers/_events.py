@@ -100,6 +100,9 @@ CANCEL_PENDING = "cancel_pending"
 CANCEL_FAILED = "cancel_failed"
 
 _NEEDS_EVENT = frozenset({PENDING, FAILED})
+MAX_RESPONSES_KEPT = 64
+"""A delivery row keeps the last this many responses of its device (a timeline, not a log:
+the full stream is on the bus); a repeat of the last one is only counted (``repeats``)."""
 _HAD_EVENT = frozenset({DELIVERED, CANCEL_PENDING, CANCEL_FAILED})  # cancelled: cancel owed
 
 # --- events -------------------------------------------------------------------------------------
@@ -726,8 +729,12 @@ class EventServer(LocalCluster):
             status = DELIVERED if row is None or row.status in _NEEDS_EVENT else row.status
             data: dict[str, Any] = {"endpoint": peer.endpoint} if row is None else dict(row.data)
             responses: list[Any] = list(data.get("responses", []))
-            responses.append({**record, "received_time": now})
-            data["responses"] = responses
+            last = dict(responses[-1]) if responses else None
+            if last is not None and last.pop("received_time", None) is not None and last == record:
+                data["repeats"] = int(data.get("repeats", 0)) + 1  # a retransmission: counted
+            else:
+                responses.append({**record, "received_time": now})
+                data["responses"] = responses[-MAX_RESPONSES_KEPT:]
             self._row(book, event_id, ieee, status, data=data, now=now, received=True)
         packet = incoming.packet
         self.app.bus.publish(
