@@ -5,6 +5,7 @@ order against it, exits 0 and prints what the document shows after it."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import shlex
 import signal
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,12 +147,33 @@ def _matches(patterns: list[str], output: str) -> bool:
     return all(re.search(p, output) for p in patterns)
 
 
+def _wait_for_event_stream(data: Path) -> None:
+    """Until the gateway counts an open event stream (``/health``: ``event_streams``)."""
+    url = json.loads((data / "gateway.json").read_text())["url"].rstrip("/") + "/health"
+    deadline = time.monotonic() + 20
+    while True:
+        with urllib.request.urlopen(url, timeout=5) as reply:  # noqa: S310 - our loopback server
+            if json.load(reply)["event_streams"] >= 1:
+                return
+        assert time.monotonic() < deadline, "the event stream did not connect"
+        time.sleep(0.05)
+
+
 def _in_background(args: list[str], out: io.StringIO, status: list[int]) -> None:
     status.append(main(args, out=out))
 
 
 def test_the_getting_started_procedure(gateway: tuple[Path, Path]) -> None:
     data, log = gateway
+    try:
+        _procedure(data, log)
+    except AssertionError as exc:  # what the gateway printed is the evidence
+        raise AssertionError(
+            f"{exc}\n--- the gateway printed ---\n{log.read_text()[-6000:]}"
+        ) from None
+
+
+def _procedure(data: Path, log: Path) -> None:
     _check(_STEPS[0], _EXPECT[0][1], log.read_text())
     listening: tuple[threading.Thread, io.StringIO, list[int], Step, list[str]] | None = None
     for step, (_, patterns) in zip(_STEPS[1:], _EXPECT[1:], strict=True):
@@ -159,7 +182,7 @@ def test_the_getting_started_procedure(gateway: tuple[Path, Path]) -> None:
             out, codes = io.StringIO(), list[int]()
             thread = threading.Thread(target=_in_background, args=(args, out, codes), daemon=True)
             thread.start()
-            time.sleep(0.5)  # connected before the next command publishes
+            _wait_for_event_stream(data)  # connected before the next command publishes
             listening = (thread, out, codes, step, patterns)
             continue
         deadline = time.monotonic() + (20 if step.args[0] in _RETRY else 0)
@@ -174,10 +197,7 @@ def test_the_getting_started_procedure(gateway: tuple[Path, Path]) -> None:
         if listening is not None:
             thread, heard, result, shown, expected = listening
             thread.join(timeout=30)
-            assert not thread.is_alive(), (
-                f"{shown.args}: still waiting; got\n{heard.getvalue()}\n"
-                f"the gateway printed:\n{log.read_text()[-3000:]}"
-            )
+            assert not thread.is_alive(), f"{shown.args}: still waiting; got\n{heard.getvalue()}"
             assert result == [0], heard.getvalue()
             _check(shown, expected, heard.getvalue())
             listening = None

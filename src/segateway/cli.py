@@ -7,6 +7,7 @@ segateway keys install-code HEX [--json]
 segateway run [--data-dir DIR] [--http HOST:PORT] [--config FILE] [--pcap FILE] [--duration S]
 segateway rpc NAME [key=value ...] | --xml FILE;  segateway events;  segateway devices
 segateway convert ROLE [--force]
+segateway simulate SCENARIO [--out DIR] [--quiet] [--no-per-device] [--no-plot] [--workers N]
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from typing import Any, TextIO
 from . import __version__
 from .cli_gateway import COMMANDS as GATEWAY_COMMANDS
 from .cli_gateway import add_commands, run_command
+from .cli_simulate import COMMAND as SIMULATE
+from .cli_simulate import add_command as add_simulate
+from .cli_simulate import run_simulate
 from .sim.pcap import wireshark_key_record
 from .zcl.cluster import Cluster, Command, Side
 from .zcl.errors import ZclError
@@ -122,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     code.add_argument("--json", action="store_true", help="print one JSON object")
     add_commands(sub)
+    add_simulate(sub)
     return parser
 
 
@@ -371,6 +376,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     args = _parser().parse_args(argv)
     if args.command in GATEWAY_COMMANDS:
         return run_command(args, stdout)
+    if args.command == SIMULATE:
+        return run_simulate(args, stdout)
     try:
         if args.command == "keys":
             return _install_code(" ".join(args.hex), as_json=args.json, out=stdout)

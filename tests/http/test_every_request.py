@@ -522,6 +522,12 @@ CASES: list[Case] = [
         )
         for name, setup in (("bind", _call("unbind", BINDING)), ("unbind", _call("bind", BINDING)))
     ),
+    Case(  # issue 7 (the console's network diagram): ZDO Mgmt_Lqi_req
+        "get_neighbor_table",
+        lambda _i: {"destination_address": METER_MAC},
+        expect={"status": 0, "destination_address": METER_MAC},
+        present=("neighbor_table_entries", "neighbor_list"),
+    ),
     # §3.5 ZCL (common response header: cluster_id, server_or_client, profile_id …)
     Case(
         "read_attributes",

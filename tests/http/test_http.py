@@ -174,6 +174,7 @@ async def test_the_event_stream_delivers_an_asynchronous_response(served: Served
             break
         await asyncio.sleep(0.01)
     assert served.bridge.stream_count == 1
+    assert (await client.get("/health")).json()["event_streams"] == 1
     await client.post("/rpc", json={"method": "get_version", "synchronous": False}, headers=BEARER)
     reply = await asyncio.wait_for(stream, 10)
     assert reply.headers["content-type"].startswith("text/event-stream")

@@ -26,6 +26,7 @@ from segateway.se.clients.metering import (
     Mode,
     ProfileResult,
 )
+from segateway.se.endpoint import Incoming
 from segateway.se.general import (
     BasicServer,
     IdentifyServer,
@@ -35,6 +36,7 @@ from segateway.se.general import (
 from segateway.se.timebase import TimeBase
 from segateway.sim.devices import MeteringServer, SimulatedMeter, StepLoad, simulated_meter
 from segateway.store import Store
+from segateway.zcl.cluster import Side
 from segateway.zcl.clusters.metering import GetProfileStatus, Metering, ProfileIntervalPeriod
 from segateway.zcl.frame import ZclFrame, decode_frame
 
@@ -42,6 +44,7 @@ from .sekit import START_UTC, Home, fixed_bytes
 
 METER = 0x00124B0000A1B2C3
 IPD = 0x00124B00000D15D1
+DISPLAY = 0x00124B00000D15D7
 SUMMATION, DEMAND = 0x0000, 0x0400
 J_PER_WH = 3600
 
@@ -621,3 +624,54 @@ def test_an_ipd_finds_a_meter_that_joined_before_it() -> None:
     assert reading.demand.value == Decimal("0.6")
     assert client.mode(METER, SUMMATION) is Mode.reported
     assert node.state is NetworkState.joined
+
+
+def test_a_second_client_configuring_reports_does_not_cut_the_first_off() -> None:
+    """ZCL §2.5.7: a server keeps one reporting configuration per attribute and reports it to
+    every destination (bound devices); a display configuring the meter's summation after the
+    gateway gets reports too, and the gateway keeps getting them. A maximum interval of 0xFFFF
+    (reporting off) from the display stops only the display's. (The display's Configure
+    Reporting frames are handed to the meter's endpoint as received, so that no application link
+    key has to be set up for a second client.)"""
+    rig = meter_rig(MeteringServer(1000.0))
+    endpoint = rig.meter.app.endpoint
+    metering = endpoint.cluster(0x0702, Side.server)
+    assert metering is not None
+    sent_to: list[tuple[float, int | None, str]] = []
+    send = metering.send_command
+
+    def recording(peer: Any, command: str, payload: Any, **kw: Any) -> Any:
+        sent_to.append((rig.home.clock.now(), peer.ieee, command))
+        return send(peer, command, payload, **kw)
+
+    metering.send_command = recording  # type: ignore[method-assign,assignment]
+
+    def configure(tsn: int, maximum: str) -> None:
+        # direction 0, CurrentSummationDelivered uint48, min 1 s, max, reportable change 1
+        frame = decode_frame(
+            bytes.fromhex(f"00 {tsn:02X} 06 00 0000 25 0100 {maximum} 010000000000"), 0x0702
+        )
+        packet = ApsPacket(
+            profile_id=0x0109,
+            cluster_id=0x0702,
+            src_ep=1,
+            dst_ep=1,
+            payload=b"",
+            src=0x7A7A,
+            src_ieee=DISPLAY,
+            aps_security=True,
+        )
+        endpoint._configure_reporting(metering, Incoming(packet, frame))
+
+    configure(0x60, "1E00")  # max 30 s
+    start = rig.home.clock.now()
+    rig.run(700)
+    reports = [(t, ieee) for t, ieee, c in sent_to if c == "report_attributes" and t > start]
+    assert len([t for t, ieee in reports if ieee == DISPLAY]) >= 700 // 30 - 1
+    assert rig.reports(SUMMATION, after=start)  # the gateway still gets its reports
+    configure(0x61, "FFFF")  # the display turns its reporting off
+    stopped = rig.home.clock.now()
+    rig.run(1300)
+    after = [ieee for t, ieee, c in sent_to if c == "report_attributes" and t > stopped]
+    assert DISPLAY not in after
+    assert rig.reports(SUMMATION, after=stopped)

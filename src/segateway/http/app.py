@@ -10,10 +10,13 @@
                            (``?count=N`` ends the stream after N)
 ``GET /health``            liveness (no token needed)
 ``GET /openapi.json``      the OpenAPI description of the JSON API
+``GET /console/``          the debug console (:mod:`segateway.console`): static files, no token;
+                           ``/console/catalog.json`` (the catalog for its forms) wants the token
 =========================  =====================================================================
 
-Every path but ``/health`` wants the token (:mod:`segateway.http.auth`); bodies are read up to the
-codecs' size limit and refused beyond it (413).
+Every path but ``/health`` and the console's static files wants the token
+(:mod:`segateway.http.auth`); bodies are read up to the codecs' size limit and refused beyond it
+(413).
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Final
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import __version__
+from ..console import console_routes
 from ..rpc.json_codec import MAX_JSON_BYTES, dumps, encode_responses
 from ..rpc.openapi import openapi_document
 from ..rpc.xml_codec import MAX_REQUEST_BYTES, XmlRefusedError, render_rci_reply
@@ -217,10 +222,13 @@ def create_app(
         except ValueError as exc:
             return bad_query(str(exc))
 
+        subscribed = bridge.subscribe()  # before the first byte: a client that has read it
+        # misses nothing queued after
+
         async def stream() -> AsyncIterator[bytes]:
             yield b": segateway event stream\n\n"
             seq = 0
-            async for item in bridge.events(count=count):
+            async for item in bridge.events(count=count, stream=subscribed):
                 if item is None:
                     yield b": keepalive\n\n"
                     continue
@@ -231,12 +239,14 @@ def create_app(
             stream(),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+            background=BackgroundTask(subscribed.close),  # also when the stream never started
         )
 
     async def health_route(_request: Request) -> Response:
         document: dict[str, Any] = {"status": "ok", "version": __version__}
         if health is not None:
             document.update(health())
+        document["event_streams"] = bridge.stream_count
         return _json(document)
 
     async def openapi_route(_request: Request) -> Response:
@@ -250,5 +260,6 @@ def create_app(
         Route("/events", guarded(events), methods=["GET"]),
         Route("/health", health_route, methods=["GET"]),
         Route("/openapi.json", guarded(openapi_route), methods=["GET"]),
+        *console_routes(guarded),
     ]
     return Starlette(routes=routes)

@@ -315,12 +315,17 @@ class RpcBridge:
         return len(self._streams)
 
     async def events(
-        self, *, count: int | None = None, keepalive: float = 15.0
+        self,
+        *,
+        count: int | None = None,
+        keepalive: float = 15.0,
+        stream: EventStream | None = None,
     ) -> AsyncIterator[tuple[str, dict[str, Any]] | None]:
         """Live responses as ``(name, JSON document)``; None every ``keepalive`` seconds without
         one; ``("dropped", {"dropped": n})`` when this client fell behind. Ends after ``count``
-        responses when given."""
-        stream = self.subscribe()
+        responses when given. ``stream``: a subscription made beforehand (closed here)."""
+        if stream is None:
+            stream = self.subscribe()
         sent = 0
         try:
             while count is None or sent < count:

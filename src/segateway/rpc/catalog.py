@@ -602,6 +602,46 @@ _ZDO_REQUESTS: tuple[RequestSpec, ...] = (
         completion=_NETWORK,
         response_prov="I",
     ),
+    _request(
+        "get_neighbor_table",
+        ZDO,
+        "A device's neighbour table with the link quality of each neighbour, read with ZDO "
+        "Mgmt_Lqi_req (as many requests as the table needs); the gateway's own address: its "
+        "table at once (as in get_network_information).",
+        (
+            req(
+                "destination_address",
+                MAC64,
+                "The device to ask (a router or the coordinator).",
+                "I",
+            ),
+        ),
+        (
+            req("destination_address", MAC64, "The device asked.", "I"),
+            req(
+                "status",
+                U8,
+                "ZDO status: 0x00 success, 0x84 NOT_SUPPORTED (an end device), 0x85 TIMEOUT (no "
+                "answer) …",
+                "I",
+            ),
+            opt(
+                "neighbor_table_entries",
+                U8,
+                "Entries in its whole table (when status is 0x00).",
+                prov="I",
+            ),
+            req(
+                "neighbor_list",
+                list_of(record("NeighborRecord")),
+                "Its neighbours (empty unless status is 0x00).",
+                "I",
+            ),
+        ),
+        completion=_NETWORK,
+        prov="I",
+        added=True,
+    ),
 )
 
 # ---------------------------------------------------------------------------------- ZCL

@@ -21,6 +21,7 @@ about the events it created.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -53,11 +54,15 @@ from ..zcl.frame import ZclFrame, encode_frame
 from ..zcl.header import Direction
 from ..zcl.status import Status
 from ..zcl.types import is_analog
+from ..zigbee import zdo
+from ..zigbee.errors import FrameError
 from .catalog import CATALOG, Catalog, Completion
 from .errors import InvalidParamsError, NotAvailableError, RpcError, RpcInternalError
 from .gateway import (
     BROADCAST_MAC,
+    RESPONSE_TIMEOUT,
     UNIX_2000,
+    ZDO_PROFILE,
     Gateway,
     RegistryWriteError,
     ZclAnswer,
@@ -799,6 +804,138 @@ def _bind(call: Call, *, unbind: bool) -> None:
         cluster_id=cluster_id,
         on_done=call.later(done),
     )
+
+
+_MGMT_LQI_REQ, _MGMT_LQI_RSP = zdo.ZdoCluster.MGMT_LQI_REQ, zdo.ZdoCluster.MGMT_LQI_RSP
+_MAX_LQI_READS = 32  # Mgmt_Lqi_req per table: at least 32 × 2 records (a router's table)
+_RELATIONSHIPS = {
+    0: "parent",
+    1: "child",
+    2: "sibling",
+    3: "none",
+    4: "previous_child",
+    5: "unauthenticated_child",
+}
+_LQI_TSNS = itertools.count(0x80)  # transaction numbers of our Mgmt_Lqi_req frames
+
+
+class _NeighborTableRead:
+    """One get_neighbor_table: Mgmt_Lqi_req from start index 0 until the table is read. The
+    answer's waiter (a port listener keyed by the device's address and the TSN) is registered
+    before each request is sent and removed on the answer, a failed delivery or the timeout."""
+
+    def __init__(self, call: Call, device: MAC, nwk: int) -> None:
+        self.call, self.device, self.nwk = call, device, nwk
+        self.neighbors: list[dict[str, Any]] = []
+        self.entries = 0
+        self.reads = 0
+        self.tsn = -1
+        self.timer: TimerHandle | None = None
+        self.finished = False
+        self.unlisten = call.gateway.port.add_listener(call.later(self._packet), None)
+
+    def ask(self, start: int) -> None:
+        self.reads += 1
+        self.tsn = next(_LQI_TSNS) & 0xFF
+        packet = ApsPacket(
+            profile_id=ZDO_PROFILE,
+            cluster_id=_MGMT_LQI_REQ,
+            src_ep=0,
+            dst_ep=0,
+            payload=zdo.encode_zdo(_MGMT_LQI_REQ, self.tsn, {"start_index": start}),
+            dst=self.nwk,
+        )
+        self.call.gateway.app.send_packet(packet, self.call.later(self._sent))
+
+    def _sent(self, result: DeliveryResult) -> None:
+        if self.finished:
+            return
+        if not result.ok:
+            self._finish(int(zdo.ZdoStatus.TIMEOUT))
+            return
+        self.timer = self.call.gateway.clock.call_later(
+            RESPONSE_TIMEOUT, self.call.later(self._finish), int(zdo.ZdoStatus.TIMEOUT)
+        )
+
+    def _packet(self, packet: ApsPacket) -> None:
+        if (
+            self.finished
+            or packet.profile_id != ZDO_PROFILE
+            or packet.cluster_id != _MGMT_LQI_RSP
+            or packet.src != self.nwk
+            or not packet.payload
+            or packet.payload[0] != self.tsn
+        ):
+            return
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        try:
+            answer = zdo.decode_zdo(_MGMT_LQI_RSP, packet.payload).record
+        except FrameError:
+            self._finish(int(zdo.ZdoStatus.INV_REQUESTTYPE))
+            return
+        if int(answer.status) != 0:
+            self._finish(int(answer.status))
+            return
+        self.entries = int(answer.neighbor_table_entries)
+        records = list(answer.neighbor_table_list)
+        self.neighbors += [_lqi_neighbor(r) for r in records]
+        if records and len(self.neighbors) < self.entries and self.reads < _MAX_LQI_READS:
+            self.ask(len(self.neighbors))
+        else:
+            self._finish(0)
+
+    def _finish(self, status: int) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        self.unlisten()
+        if self.timer is not None:
+            self.timer.cancel()
+        response: dict[str, Any] = {"destination_address": self.device, "status": status}
+        if status == 0:
+            response["neighbor_table_entries"] = self.entries
+        response["neighbor_list"] = self.neighbors if status == 0 else []
+        self.call.respond(response)
+
+
+def _lqi_neighbor(record: Any) -> dict[str, Any]:
+    """A Mgmt_Lqi_rsp neighbor table record as a NeighborRecord."""
+    info = record.device_info
+    ieee = int(record.extended_address)
+    device_type = int(info.device_type)
+    depth = int(record.depth)
+    return {
+        "addr_extended": None if ieee in (0, 0xFFFFFFFFFFFFFFFF) else MAC(ieee),
+        "addr_short": MAC.short(int(record.network_address)),
+        "node_type": device_type if device_type <= 2 else None,
+        "relationship": _RELATIONSHIPS.get(int(info.relationship), "none"),
+        "rx_on_when_idle": int(info.rx_on_when_idle) == 1,
+        "lqi": int(record.lqi),
+        "depth": None if depth == 0xFF else depth,
+    }
+
+
+@handles("get_neighbor_table")
+def _get_neighbor_table(call: Call) -> None:
+    device = call.params["destination_address"]
+    assert isinstance(device, MAC)  # noqa: S101 - validated as MAC
+    if device.value == call.gateway.ieee:
+        neighbors = call.gateway.network_information()["neighbor_list"]
+        call.respond(
+            {
+                "destination_address": device,
+                "status": 0,
+                "neighbor_table_entries": len(neighbors),
+                "neighbor_list": neighbors,
+            }
+        )
+        return
+    known = call.gateway.app.devices.get(device.value)
+    if known is None or known.nwk is None:
+        raise InvalidParamsError(f"destination_address: {device} is not a known device")
+    _NeighborTableRead(call, device, known.nwk).ask(0)
 
 
 @handles("bind")
@@ -1922,6 +2059,7 @@ HANDLERS: Mapping[str, Handler] = _table(
     _get_network_information,
     _bind_request,
     _unbind_request,
+    _get_neighbor_table,
     _read_attributes,
     _write_attributes,
     _discover_attributes,

@@ -223,6 +223,7 @@ async def serve(options: RunOptions, out: TextIO) -> int:
             f"  data      {data_dir} (store {STORE_FILE})",
             f"  HTTP API  {url}  (POST /UE/rci, /ws/sci, /rpc; GET /events, /openapi.json)",
             f"  token     {token}  ({'new, ' if created else ''}in {data_dir / TOKEN_FILE})",
+            f"  console   {url}/console/  (sign in with the token)",
         ]
         if config.simulated_devices:
             lines.append("  devices   a meter, an IPD and a thermostat are joining")

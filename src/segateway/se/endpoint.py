@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from ..radio import ApsPacket, DeliveryResult, DstMode, Endpoint
@@ -131,7 +131,10 @@ class EndpointHost(Protocol):
 
 @dataclass
 class ReportingConfig:
-    """One attribute's reporting, as configured by a peer (direction 0: we send reports)."""
+    """One attribute's reporting (direction 0: we send reports), as the last peer to configure
+    it set it; the reports go to ``peer`` and to every earlier peer in ``others`` that has not
+    turned its reporting off (ZCL keeps one configuration per attribute and reports it to every
+    bound destination: a display configuring the meter does not cut the gateway off)."""
 
     attribute_id: int
     data_type: int
@@ -142,6 +145,17 @@ class ReportingConfig:
     last_value: Any = None
     last_sent: float | None = None
     timer: TimerHandle | None = None
+    others: list[Peer] = field(default_factory=list)
+
+    @property
+    def destinations(self) -> list[Peer]:
+        return [*self.others, self.peer]
+
+
+def _same_peer(a: Peer, b: Peer) -> bool:
+    if a.ieee is not None and b.ieee is not None:
+        return a.ieee == b.ieee and a.endpoint == b.endpoint
+    return a.nwk == b.nwk and a.endpoint == b.endpoint
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -338,12 +352,13 @@ class LocalCluster:
             config.last_value = value
             config.last_sent = clock.now()
             records = [{"attribute_id": attr.id, "data_type": attr.wire.type_id, "value": value}]
-            self.send_command(
-                config.peer,
-                "report_attributes",
-                {"records": records},
-                disable_default_response=True,
-            )
+            for peer in config.destinations:
+                self.send_command(
+                    peer,
+                    "report_attributes",
+                    {"records": records},
+                    disable_default_response=True,
+                )
         if 0 < config.maximum < _REPORTING_OFF:
             config.timer = clock.call_later(config.maximum, self._send_report, config)
 
@@ -723,7 +738,15 @@ class ZclEndpoint:
         old = cluster.reporting.pop(attr.id, None)
         if old is not None and old.timer is not None:
             old.timer.cancel()
+        others = [] if old is None else [p for p in old.destinations if not _same_peer(p, peer)]
         if record.maximum_reporting_interval == _REPORTING_OFF:
+            if old is not None and others:  # off for this peer only: the others keep theirs
+                old.peer, old.others, old.timer = others[-1], others[:-1], None
+                cluster.reporting[attr.id] = old
+                if 0 < old.maximum < _REPORTING_OFF:
+                    old.timer = cluster.host.clock.call_later(
+                        old.maximum, cluster._send_report, old
+                    )
             return
         config = ReportingConfig(
             attribute_id=attr.id,
@@ -732,6 +755,7 @@ class ZclEndpoint:
             maximum=record.maximum_reporting_interval,
             change=record.reportable_change if is_analog(int(record.data_type)) else None,
             peer=peer,
+            others=others,
         )
         cluster.reporting[attr.id] = config
         cluster._report_soon(config)

@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from ...radio import NetworkConfig, NodeType
 from ...radio.sim import SimNetwork
@@ -241,6 +241,7 @@ class MeteringServer(LocalCluster):
         self.timebase = timebase
         self.integration_step = float(integration_step)
         self._load: Load = StepLoad(demand_w) if isinstance(demand_w, int | float) else demand_w
+        self._exact = isinstance(self._load, ExactLoad)  # checked once: a Protocol check is slow
         self._initial = summation
         self._scale = Fraction(divisor, multiplier * J_PER_KWH)  # joules → register units
         self._demand_scale = Fraction(divisor, multiplier * 1000)  # watts → demand units
@@ -333,6 +334,7 @@ class MeteringServer(LocalCluster):
         """Replace the load from now on (the energy so far is counted with the old one)."""
         self._advance()
         self._load = StepLoad(demand_w) if isinstance(demand_w, int | float) else demand_w
+        self._exact = isinstance(self._load, ExactLoad)
         self._refresh()
 
     def forget_reporting(self) -> None:
@@ -383,8 +385,8 @@ class MeteringServer(LocalCluster):
 
     def _energy(self, t0: float, t1: float) -> Fraction:
         load = self._load
-        if isinstance(load, ExactLoad):
-            return load.energy_j(t0, t1)
+        if self._exact:
+            return cast("ExactLoad", load).energy_j(t0, t1)
         return _midpoint_energy(load, t0, t1, self.integration_step)
 
     def _boundary_after(self, utc: float) -> int:
