@@ -5,9 +5,11 @@ segateway zcl encode --cluster 0x0702 --command NAME [--json FIELDS] [--tsn N] .
 segateway zcl clusters [--cluster 0x0700]
 segateway keys install-code HEX [--json]
 segateway run [--data-dir DIR] [--http HOST:PORT] [--config FILE] [--pcap FILE] [--duration S]
+              [--medium HOST:PORT]
 segateway rpc NAME [key=value ...] | --xml FILE;  segateway events;  segateway devices
 segateway convert ROLE [--force]
 segateway simulate SCENARIO [--out DIR] [--quiet] [--no-per-device] [--no-plot] [--workers N]
+segateway simulate SCENARIO --attach [--data-dir DIR | --url URL --token T] [--out DIR]
 """
 
 from __future__ import annotations

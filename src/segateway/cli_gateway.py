@@ -1,7 +1,7 @@
 """The gateway's commands of ``segateway``: ``run`` and the clients of a running gateway.
 
 segateway run [--data-dir DIR] [--http HOST:PORT] [--config FILE] [--pcap FILE] [--speed X]
-              [--duration SECONDS] [--quiet] [--new-device]
+              [--duration SECONDS] [--quiet] [--new-device] [--medium HOST:PORT]
 segateway rpc NAME [key=value | key:type=value ...] [--async]    (JSON request)
 segateway rpc --xml FILE                                          (XML request, "-" for stdin)
 segateway events [--count N]
@@ -77,6 +77,14 @@ def add_commands(sub: Any) -> None:
         "and install code are printed: register it with add_device; ESI Coordinator only)",
     )
 
+    run.add_argument(
+        "--medium",
+        metavar="HOST:PORT",
+        help="also serve the simulated medium there (e.g. 127.0.0.1:0), for devices simulated "
+        "by another program (segateway simulate SCENARIO --attach); no authentication: give a "
+        "loopback address unless the network is trusted",
+    )
+
     rpc = sub.add_parser("rpc", help="send one request to a running gateway")
     rpc.add_argument("name", nargs="?", help="request name, e.g. get_time")
     rpc.add_argument(
@@ -147,6 +155,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         duration=args.duration,
         quiet=args.quiet,
         new_device=args.new_device,
+        medium=None if args.medium is None else parse_http(args.medium, "--medium"),
     )
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:

@@ -1,6 +1,8 @@
 """``segateway simulate SCENARIO``: a neighbourhood of modelled SE homes on the simulated medium.
 
 segateway simulate SCENARIO.toml [--out DIR] [--quiet] [--no-per-device] [--no-plot] [--workers N]
+segateway simulate SCENARIO.toml --attach [--data-dir DIR | --url URL --token T] [--out DIR] …
+    (the homes' devices on a running gateway's medium: :mod:`segateway.cli_simulate_attach`)
 
 Topology (docs/decisions.md): with ``topology = "per-home"`` (the default) every home is its own
 HAN — its own ESI Coordinator gateway (an :class:`~segateway.se.app.SeApplication` with the RPC
@@ -34,7 +36,7 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,7 +44,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .radio import NetworkConfig, NodeType
-from .radio.sim import SimNetwork
+from .radio.sim import SimNetwork, TrustCenter
 from .rpc.catalog import CATALOG
 from .rpc.dispatch import Dispatcher
 from .rpc.errors import RpcError
@@ -207,7 +209,7 @@ class Neighbourhood:
     def __init__(self, scenario: Scenario, homes: range | None = None) -> None:
         self.scenario = scenario
         self.home_indexes = homes if homes is not None else range(scenario.homes)
-        self.sim = SimNetwork(
+        self.sim = self._network(
             seed=scenario.seed * 65_537 + self.home_indexes.start,
             config=StackConfig(
                 link_status_period=scenario.link_status_period,
@@ -266,11 +268,14 @@ class Neighbourhood:
         settings["metering.poll_interval"] = float(low)
         return settings
 
+    def _network(self, *, seed: int, config: StackConfig) -> SimNetwork:
+        """The medium and clock the homes live on (a subclass may put them elsewhere)."""
+        return SimNetwork(seed=seed, config=config)
+
     def _build(self) -> None:
         sc = self.scenario
         single = self._site(_SINGLE_GATEWAY, 0) if sc.topology == "single-gateway" else None
         for i in self.home_indexes:
-            rng = random.Random(f"{sc.seed}/{i}")  # noqa: S311 - simulation
             base = _HOME_BASE + (i << 8)
             site = single or self._site(base | 0xFF, i)
             self.home_of_site.append(len(self.sites) - 1)
@@ -278,48 +283,62 @@ class Neighbourhood:
             def register(ieee: int, code: bytes, gateway: Gateway = site.gateway) -> None:
                 gateway.add_device(ieee, install_code=code)
 
-            household = Household(
-                self.sim,
-                trust_center=site.node,
-                timebase=site.app.timebase,
-                meter_ieee=base,
-                name=f"home{i:04d}",
-                register=register,
-                step=sc.step,
-                lqi=sc.lqi,
-                loss=sc.loss,
-                base_load=sc.base_load or None,
-                seed=sc.seed * 1_000_003 + i,
-                meter_update_period=sc.meter_update_period,
-                meter_install_code=sc.install_codes.get((i, "meter")),
-                poll_interval=sc.poll_interval,
-                app_extra=self._metering_settings(),
-            )
-            opts_out = sc.opts_out.picks(i, rng.random())
-            ignores = sc.ignores_drlc.picks(i, rng.random())
-            j = 1
-            for mix in sorted(sc.devices, key=lambda m: m.kind != "range_extender"):
-                for n in range(mix.number(rng.random())):
-                    name = mix.kind if n == 0 else f"{mix.kind}-{n + 1}"
-                    device = self._device(
-                        mix.kind,
-                        f"{household.name}/{name}",
-                        dict(mix.params),
-                        seed=household.seed * 64 + j,
-                        opts_out=opts_out,
-                        ignores_drlc=ignores,
-                    )
-                    household.add(
-                        device,
-                        base | j,
-                        install_code=sc.install_codes.get((i, name)),
-                        sleepy=mix.sleepy,
-                    )
-                    j += 1
-            for offline in sc.offline:
-                if offline.selection.picks(i, rng.random()):
-                    self.clock.call_at(sc.lead + offline.at, household.set_online, False)
-            self.households.append(household)
+            self._home(i, site.node, site.app.timebase, register)
+
+    def _home(
+        self,
+        i: int,
+        trust_center: TrustCenter,
+        timebase: TimeBase,
+        register: Callable[[int, bytes], None],
+    ) -> Household:
+        """Build home ``i`` beside ``trust_center`` (its devices registered with ``register``)."""
+        sc = self.scenario
+        rng = random.Random(f"{sc.seed}/{i}")  # noqa: S311 - simulation
+        base = _HOME_BASE + (i << 8)
+        household = Household(
+            self.sim,
+            trust_center=trust_center,
+            timebase=timebase,
+            meter_ieee=base,
+            name=f"home{i:04d}",
+            register=register,
+            step=sc.step,
+            lqi=sc.lqi,
+            loss=sc.loss,
+            base_load=sc.base_load or None,
+            seed=sc.seed * 1_000_003 + i,
+            meter_update_period=sc.meter_update_period,
+            meter_install_code=sc.install_codes.get((i, "meter")),
+            poll_interval=sc.poll_interval,
+            app_extra=self._metering_settings(),
+        )
+        opts_out = sc.opts_out.picks(i, rng.random())
+        ignores = sc.ignores_drlc.picks(i, rng.random())
+        j = 1
+        for mix in sorted(sc.devices, key=lambda m: m.kind != "range_extender"):
+            for n in range(mix.number(rng.random())):
+                name = mix.kind if n == 0 else f"{mix.kind}-{n + 1}"
+                device = self._device(
+                    mix.kind,
+                    f"{household.name}/{name}",
+                    dict(mix.params),
+                    seed=household.seed * 64 + j,
+                    opts_out=opts_out,
+                    ignores_drlc=ignores,
+                )
+                household.add(
+                    device,
+                    base | j,
+                    install_code=sc.install_codes.get((i, name)),
+                    sleepy=mix.sleepy,
+                )
+                j += 1
+        for offline in sc.offline:
+            if offline.selection.picks(i, rng.random()):
+                self.clock.call_at(sc.lead + offline.at, household.set_online, False)
+        self.households.append(household)
+        return household
 
     def _device(
         self,
@@ -645,6 +664,20 @@ def add_command(sub: Any) -> None:
         default=1,
         help="processes to split the homes between (per-home topology; default 1)",
     )
+    cmd.add_argument(
+        "--attach",
+        action="store_true",
+        help="attach the homes' devices to a running gateway's medium (segateway run --medium) "
+        "instead of simulating gateways; at most 50 homes, all joined to that gateway",
+    )
+    cmd.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="with --attach: the running gateway's data directory (default as segateway run)",
+    )
+    cmd.add_argument("--url", help="with --attach: the gateway's URL (default: from --data-dir)")
+    cmd.add_argument("--token", help="with --attach: the token (default: from --data-dir)")
 
 
 def _shard(
@@ -736,6 +769,10 @@ def simulate(
 
 def run_simulate(args: argparse.Namespace, out: TextIO) -> int:
     """Run ``segateway simulate``; 0 when it ran, 1 for a bad scenario or output directory."""
+    if args.attach:
+        from .cli_simulate_attach import run_attached  # noqa: PLC0415 - imports this module
+
+        return run_attached(args, out)
     try:
         scenario = load_scenario(args.scenario, validate_rpc=validate_rpc)
     except ScenarioError as exc:

@@ -129,6 +129,14 @@ class GatewayClient:
         status, data = self._call("POST", path, text, "text/xml")
         return status, data.decode("utf-8", "replace")
 
+    def health(self) -> dict[str, Any]:
+        """``GET /health``: the gateway's state (and where it serves its medium, if it does)."""
+        status, data = self._call("GET", "/health")
+        if status != 200:
+            raise ClientError(f"/health answered HTTP {status}")
+        result: dict[str, Any] = json.loads(data)
+        return result
+
     def responses(self, limit: int | None = None) -> dict[str, Any]:
         query = "" if limit is None else f"?limit={limit}"
         _status, data = self._call("GET", "/rpc/responses" + query)

@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from ..sim.clock import VirtualClock
 from ..sim.medium import Medium
@@ -34,7 +34,29 @@ from . import (
     RadioEvent,
 )
 
-__all__ = ["SimNetwork", "SimRadio"]
+__all__ = ["OnMedium", "SimNetwork", "SimRadio", "TrustCenter"]
+
+
+class _HasNodeId(Protocol):
+    @property
+    def node_id(self) -> int: ...
+
+
+class OnMedium(Protocol):
+    """A node on a medium, as :meth:`SimNetwork.link` sees it: a :class:`Node`, or a stand-in
+    for a node that another process runs (``segateway simulate --attach``)."""
+
+    @property
+    def mac(self) -> _HasNodeId: ...
+
+
+class TrustCenter(OnMedium, Protocol):
+    """What a simulated device needs of the trust center it joins through: its place on the
+    medium, its network (``info``) and the registration of an install code."""
+
+    def info(self) -> NodeInfo: ...
+
+    def add_install_code(self, ieee: int, code: bytes) -> object: ...
 
 
 class SimNetwork:
@@ -103,7 +125,7 @@ class SimNetwork:
         self.nodes[ieee] = node
         return node
 
-    def link(self, a: Node, b: Node, *, lqi: int = 255, loss: float = 0.0) -> None:
+    def link(self, a: OnMedium, b: OnMedium, *, lqi: int = 255, loss: float = 0.0) -> None:
         """Let two nodes hear each other."""
         self.medium.link(a.mac.node_id, b.mac.node_id, lqi=lqi, loss=loss)
 

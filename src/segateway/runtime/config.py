@@ -62,17 +62,17 @@ def default_data_dir() -> Path:
     return base / "segateway"
 
 
-def parse_http(text: str) -> tuple[str, int]:
+def parse_http(text: str, option: str = "--http") -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:PORT`` for IPv6); port 0 picks a free one."""
     host, sep, port = text.rpartition(":")
     if not sep or not host:
-        raise ConfigError(f"--http wants HOST:PORT, not {text!r}")
+        raise ConfigError(f"{option} wants HOST:PORT, not {text!r}")
     try:
         number = int(port)
     except ValueError:
-        raise ConfigError(f"--http: {port!r} is not a port number") from None
+        raise ConfigError(f"{option}: {port!r} is not a port number") from None
     if not 0 <= number <= 65535:
-        raise ConfigError(f"--http: port {number} out of range")
+        raise ConfigError(f"{option}: port {number} out of range")
     return host.strip("[]"), number
 
 
@@ -204,10 +204,15 @@ def resolve_role(config: RunConfig, stored: object, *, new_device: bool = False)
     return config
 
 
-def write_gateway_file(data_dir: Path, url: str, device_id: str) -> Path:
-    """Tell clients where the running gateway listens (removed when it stops)."""
+def write_gateway_file(
+    data_dir: Path, url: str, device_id: str, *, medium: dict[str, Any] | None = None
+) -> Path:
+    """Tell clients where the running gateway listens (removed when it stops); ``medium``: where
+    its simulated medium is served (``segateway run --medium``) and how to reach its node."""
     path = data_dir / GATEWAY_FILE
-    document = {"url": url, "device_id": device_id, "pid": os.getpid()}
+    document: dict[str, Any] = {"url": url, "device_id": device_id, "pid": os.getpid()}
+    if medium is not None:
+        document.update(medium)
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return path
 

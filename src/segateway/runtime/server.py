@@ -32,6 +32,7 @@ from ..rpc.json_codec import encode_response
 from ..rpc.responses import RpcResponse
 from ..rpc.values import MAC
 from ..se.app import ROLE_SETTING, Role
+from ..sim.remote import MediumServer
 from ..store import Store
 from .config import (
     GATEWAY_FILE,
@@ -67,6 +68,7 @@ class RunOptions:
     duration: float | None = None
     quiet: bool = False
     new_device: bool = False  # one more IPD, not registered, trying to join (ESI Coordinator)
+    medium: tuple[str, int] | None = None  # serve the simulated medium there (MediumServer)
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -110,6 +112,27 @@ async def pace(sim: SimNetwork, speed: float, tick: float = 0.01) -> None:
         await asyncio.sleep(tick)
 
 
+def _medium_info(home: SimulatedHome, server: MediumServer) -> dict[str, Any]:
+    """What ``gateway.json`` tells a program attaching nodes to the gateway's medium
+    (``segateway simulate --attach``): where the medium is served, the gateway's node on it,
+    its network, and the gateway's UTC (ZCL UTCTime) when its virtual clock reads 0."""
+    host = server.host
+    shown = f"[{host}]" if ":" in host else host
+    info = home.node.info()
+    return {
+        "medium": f"{shown}:{server.port}",
+        "medium_node": {
+            "node_id": home.node.mac.node_id,
+            "ieee": f"{home.node.ieee:016X}",
+            "role": home.config.role.value,
+            "channel": home.config.channel,
+            "pan_id": home.config.pan_id,
+            "extended_pan_id": f"{info.extended_pan_id or home.epid:016X}",
+            "utc_at_zero": home.app.timebase.now_exact() - home.clock.now(),
+        },
+    }
+
+
 def _gateway_ieee(store: Store, config: RunConfig) -> int:
     """The configured address, else the one made at first start (locally administered)."""
     if config.ieee is not None:
@@ -129,7 +152,9 @@ def _summary(response: RpcResponse) -> str:
     return f"  ← {response.name} {text[:160]}{'…' if len(text) > 160 else ''}"
 
 
-def _health(home: SimulatedHome, gateway: Gateway, device_id: str) -> Callable[[], dict[str, Any]]:
+def _health(
+    home: SimulatedHome, gateway: Gateway, device_id: str, medium: dict[str, Any]
+) -> Callable[[], dict[str, Any]]:
     def health() -> dict[str, Any]:
         info = home.node.info()
         return {
@@ -138,6 +163,7 @@ def _health(home: SimulatedHome, gateway: Gateway, device_id: str) -> Callable[[
             "network": info.state.name,
             "devices": len(home.app.devices.devices),
             "queued_responses": len(gateway.responses),
+            **medium,  # where the medium is served (--medium), as in gateway.json
         }
 
     return health
@@ -182,6 +208,7 @@ async def serve(options: RunOptions, out: TextIO) -> int:
             pass
     unsubscribe: Callable[[], None] = lambda: None  # noqa: E731
     started = False
+    medium_server: MediumServer | None = None
     clock_task = loop.create_task(pace(home.sim, options.speed), name="segateway-sim-clock")
     try:
         joined: asyncio.Future[bool] = loop.create_future()
@@ -205,7 +232,8 @@ async def serve(options: RunOptions, out: TextIO) -> int:
                 lambda r: print(_summary(r), file=out, flush=True)
             )
         bridge = RpcBridge(dispatcher, device_id=device_id)
-        app = create_app(bridge, token, health=_health(home, gateway, device_id))
+        medium: dict[str, Any] = {}
+        app = create_app(bridge, token, health=_health(home, gateway, device_id, medium))
         server = _Server(
             uvicorn.Config(
                 app,
@@ -216,7 +244,19 @@ async def serve(options: RunOptions, out: TextIO) -> int:
                 timeout_graceful_shutdown=SHUTDOWN_GRACE,
             )
         )
-        write_gateway_file(data_dir, url, device_id)
+        if options.medium is not None:
+            # no authentication on the medium: a non-loopback address is served only because
+            # the user gave it explicitly (--medium)
+            medium_server = MediumServer(
+                home.sim.medium,
+                home.clock,
+                host=options.medium[0],
+                port=options.medium[1],
+                allow_remote=True,
+            )
+            await medium_server.start()
+            medium.update(_medium_info(home, medium_server))
+        write_gateway_file(data_dir, url, device_id, medium=medium or None)
         lines = [
             f"segateway: {_ROLE_NAMES[config.role]} on a simulated network "
             f"(IEEE {home.node.ieee:016X}, device id {device_id})",
@@ -227,6 +267,11 @@ async def serve(options: RunOptions, out: TextIO) -> int:
         ]
         if config.simulated_devices:
             lines.append("  devices   a meter, an IPD and a thermostat are joining")
+        if medium:
+            lines.append(
+                f"  medium    {medium['medium']}  (attach devices: segateway simulate SCENARIO "
+                f"--attach --data-dir {data_dir})"
+            )
         if new_device is not None:
             address = MAC(NEW_DEVICE_IEEE)
             code = (new_device.code + new_device.crc).hex().upper()
@@ -263,6 +308,8 @@ async def serve(options: RunOptions, out: TextIO) -> int:
             loop.remove_signal_handler(sig)
         unsubscribe()
         (data_dir / GATEWAY_FILE).unlink(missing_ok=True)
+        if medium_server is not None:
+            await medium_server.close()
         if started:
             dispatcher.close()
             home.app.close()

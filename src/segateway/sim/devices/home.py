@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from ...radio import NetworkConfig, NetworkState, NodeType
-from ...radio.sim import SimNetwork
+from ...radio.sim import OnMedium, SimNetwork, TrustCenter
 from ...se.app import Role, SeApplication, SeConfig
 from ...se.timebase import TimeBase
 from ...store import Store
@@ -89,7 +89,7 @@ class Household:
         self,
         sim: SimNetwork,
         *,
-        trust_center: Node,
+        trust_center: TrustCenter,
         timebase: TimeBase,
         meter_ieee: int,
         name: str = "home",
@@ -145,7 +145,7 @@ class Household:
         *,
         install_code: bytes | None = None,
         sleepy: bool = False,
-        hears: list[Node] | None = None,
+        hears: list[OnMedium] | None = None,
     ) -> Member:
         """Add a device (before :meth:`start`). ``install_code``: without CRC (default: the
         IEEE address's 8 bytes); ``sleepy``: an end device polling its parent; ``hears``: the
@@ -161,8 +161,9 @@ class Household:
         )
         near = hears is None
         if hears is None:  # in the house: the gateway, the extenders, the other devices near it
-            hears = [self.trust_center] + [
-                m.node for m in self.members if m.near or isinstance(m.device, RangeExtender)
+            hears = [
+                self.trust_center,
+                *(m.node for m in self.members if m.near or isinstance(m.device, RangeExtender)),
             ]
         for other in hears:
             self.sim.link(node, other, lqi=self.lqi, loss=self.loss)

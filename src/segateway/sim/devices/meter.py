@@ -51,7 +51,7 @@ from types import MappingProxyType
 from typing import Any, Protocol, cast, runtime_checkable
 
 from ...radio import NetworkConfig, NodeType
-from ...radio.sim import SimNetwork
+from ...radio.sim import OnMedium, SimNetwork, TrustCenter
 from ...se.app import Role, SeApplication, SeConfig
 from ...se.clients.metering import INTERVAL_SECONDS
 from ...se.endpoint import Incoming, LocalCluster, handles
@@ -526,14 +526,14 @@ def simulated_meter(
     network: SimNetwork,
     ieee: int,
     *,
-    trust_center: Node,
+    trust_center: TrustCenter,
     demand_w: Load | float | None = None,
     metering: MeteringServer | None = None,
     endpoint_id: int = 1,
     timebase: TimeBase | None = None,
     store: Store | None = None,
     install_code: bytes | None = None,
-    neighbours: Iterable[Node] = (),
+    neighbours: Iterable[OnMedium] = (),
     lqi: int = 230,
     random_bytes: Callable[[int], bytes] | None = None,
     model_identifier: str = "segateway-meter",
