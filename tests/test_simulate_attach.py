@@ -11,12 +11,8 @@ import asyncio
 import contextlib
 import io
 import json
-import signal
 import subprocess
-import sys
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +26,8 @@ from segateway.runtime.server import pace
 from segateway.sim.clock import VirtualClock
 from segateway.sim.medium import airtime
 from segateway.sim.remote import MediumServer, RemoteMedium, run_client
+
+from .gateway_process import running_gateway
 
 HOST = "127.0.0.1"
 WAIT = 10.0  # seconds of real time any single wait may take before the test fails
@@ -148,36 +146,15 @@ async def test_pace_grants_the_clients_exact_instants_and_keeps_the_loop_serving
 # ------------------------------------------------------------------------- the attached homes
 
 
-@contextlib.contextmanager
-def _gateway(data: Path, config: Path) -> Iterator[subprocess.Popen[str]]:
+def _gateway(data: Path, config: Path) -> contextlib.AbstractContextManager[subprocess.Popen[str]]:
     """``segateway run --medium`` on ``data`` until the block ends (then SIGINT, status 0)."""
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [
-            *(sys.executable, "-m", "segateway", "run", "--data-dir", str(data)),
-            *("--http", "127.0.0.1:0", "--medium", "127.0.0.1:0", "--speed", "30"),
-            *("--duration", "55", "--quiet", "--config", str(config)),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    return running_gateway(
+        data,
+        *("--http", "127.0.0.1:0", "--medium", "127.0.0.1:0", "--speed", "30"),
+        *("--duration", "55", "--quiet", "--config", str(config)),
+        start_within=15,
+        stop_within=15,
     )
-    try:
-        deadline = time.monotonic() + 15
-        while not (data / "gateway.json").exists():
-            assert process.poll() is None, process.communicate()[0]
-            assert time.monotonic() < deadline, "gateway.json not written"
-            time.sleep(0.05)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-        try:
-            output, _ = process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-    assert process.returncode == 0, output
-    process.stdout_text = output  # type: ignore[attr-defined]
 
 
 def test_attached_homes_join_the_running_gateway_and_answer_its_dr_event(tmp_path: Path) -> None:

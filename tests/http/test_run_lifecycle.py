@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import io
 import json
-import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from segateway.cli import main
+
+from ..gateway_process import running_gateway
 
 _PRICE = {
     "issuer_event_id": 4242,
@@ -27,35 +26,9 @@ _PRICE = {
 }
 
 
-@contextmanager
-def _running(data: Path, *extra: str) -> Iterator[subprocess.Popen[str]]:
+def _running(data: Path, *extra: str) -> AbstractContextManager[subprocess.Popen[str]]:
     """``segateway run`` on ``data`` until the block ends (then SIGINT, exit status 0)."""
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [
-            *(sys.executable, "-m", "segateway", "run", "--data-dir", str(data)),
-            *("--http", "127.0.0.1:0", "--duration", "120", *extra),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not (data / "gateway.json").exists():
-            assert process.poll() is None, process.communicate()[0]
-            assert time.monotonic() < deadline, "gateway.json not written"
-            time.sleep(0.05)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-    assert process.returncode == 0, output
-    process.stdout_text = output  # type: ignore[attr-defined]
+    return running_gateway(data, "--http", "127.0.0.1:0", "--duration", "120", *extra)
 
 
 def _rpc(data: Path, *args: str) -> dict[str, object]:
