@@ -63,15 +63,17 @@ def _prices(data: Path) -> list[dict[str, object]]:
 def test_the_router_roles_join_the_simulated_esi_and_answer(
     tmp_path: Path, role: str, banner: str
 ) -> None:
-    """As a router the gateway joins a simulated ESI (coordinator and trust center) by install
-    code before it serves; it answers RPCs and lists the ESI as the coordinator."""
+    """As a router the gateway joins the simulated utility meter, which is the ESI, coordinator
+    and trust center, by install code before it serves; it answers RPCs and lists the meter as
+    the coordinator."""
     config = tmp_path / "router.toml"
     config.write_text(f'role = "{role}"\n', encoding="utf-8")
     data = tmp_path / "data"
     with _running(data, "--config", str(config)) as process:
         assert _rpc(data, "get_time")["response"] == "get_time_response"
         listing = _devices(data, "coordinator")
-        assert "coordinator" in listing
+        (coordinator,) = [line for line in listing.splitlines() if "coordinator" in line]
+        assert "00:12:4B:00:00:E5:10:01" in coordinator  # the meter that is the ESI
         info = _rpc(data, "get_network_information")
         assert info["response"] == "get_network_information_response"
     assert f"{banner}" in process.stdout_text  # type: ignore[attr-defined]

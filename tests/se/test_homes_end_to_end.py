@@ -27,9 +27,9 @@ from segateway.se.clients.metering import MeteringClient
 from segateway.se.clients.price import PriceClient
 from segateway.se.clients.time import TimeClient
 from segateway.se.general import BasicServer, IdentifyServer, KeyEstablishmentServer
-from segateway.se.servers import DrlcServer, MessagingServer, PriceServer, TimeServer
+from segateway.se.servers import DrlcServer, MessagingServer, PriceServer
 from segateway.se.timebase import TimeBase
-from segateway.sim.devices import MeteringServer, simulated_meter
+from segateway.sim.devices import MeteringServer, meter_esi, simulated_meter
 from segateway.store import Store
 from segateway.zcl.cluster import Side
 from segateway.zigbee.install_code import InstallCode
@@ -116,32 +116,19 @@ def test_a_drlc_event_is_reported_received_started_completed_by_the_devices_it_a
 
 
 def _meter_esi(home_seed: int = 3) -> tuple[SimNetwork, SeApplication, MeteringServer]:
-    """A network formed by a meter that is also the ESI and trust center."""
+    """A network formed by a meter that is also the ESI and trust center (the library's)."""
     sim = SimNetwork(seed=home_seed)
-    node = sim.add_node(0x00124B0000E5E001, NodeType.coordinator, random_bytes=fixed_bytes)
-    node.form(NetworkConfig(channel=25, pan_id=0x4D45, extended_pan_id=EPID))
-    metering = MeteringServer(1200.0)
-    app = SeApplication(
-        node,
-        sim.clock,
-        Store(":memory:"),
-        config=SeConfig(role=Role.esi_coordinator, device_id=0x0501, refresh_rate=0),
-        rng=random.Random(home_seed),  # noqa: S311 - test determinism
-        timebase=TimeBase(sim.clock, START_UTC, synchronized=True),
-        clusters=[
-            BasicServer(model_identifier="meter-esi"),
-            IdentifyServer(),
-            KeyEstablishmentServer(),
-            TimeServer(),
-            PriceServer(),
-            DrlcServer(),
-            MessagingServer(),
-            metering,
-        ],
+    esi = meter_esi(
+        sim,
+        0x00124B0000E5E001,
+        NetworkConfig(channel=25, pan_id=0x4D45, extended_pan_id=EPID),
+        TimeBase(sim.clock, START_UTC, synchronized=True),
+        demand_w=1200.0,
+        config=SeConfig(model_identifier="meter-esi", refresh_rate=0),
     )
-    app.start()
-    node.permit_joining(254)
-    return sim, app, metering
+    assert esi.app.endpoint.device_id == 0x0501  # Metering Device
+    esi.node.permit_joining(254)
+    return sim, esi.app, esi.metering
 
 
 def test_the_gateway_as_ipd_router_on_a_meter_that_is_esi_and_trust_center() -> None:

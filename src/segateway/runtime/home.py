@@ -4,8 +4,9 @@ user sees traffic at once.
 
 * ESI Coordinator (default): the gateway forms the network and is the trust center; the
   devices' install codes are registered with it (``add_device``, persisted in its store).
-* ESI Router / IPD Router: a simulated ESI on the coordinator forms the network; the gateway
-  joins it with its install code like the devices.
+* ESI Router / IPD Router: the utility's meter, which is also the ESI and the trust center
+  (:func:`~segateway.sim.devices.meter_esi`), forms the network; the gateway joins it with its
+  install code like the IPD and the thermostat.
 * The new device (``segateway run --new-device``, ESI Coordinator only): one more IPD that is
   *not* registered and keeps trying to join, so that a user can register it by install code
   (``add_device … installation_code=… join_time=…``) as on a real gateway and watch it join.
@@ -36,7 +37,7 @@ from ..se.clients.price import PriceClient
 from ..se.clients.time import TimeClient
 from ..se.general import BasicServer, IdentifyServer, KeyEstablishmentServer
 from ..se.timebase import TimeBase
-from ..sim.devices import SimulatedMeter, simulated_meter
+from ..sim.devices import SimulatedMeter, meter_esi, simulated_meter
 from ..store import Store
 from ..zigbee.install_code import InstallCode
 from ..zigbee.stack.context import StackConfig
@@ -54,7 +55,7 @@ NEW_DEVICE_IEEE = 0x00124B00000D15E0  # the IPD the user registers (--new-device
 _NEW_DEVICE_RETRY = 2.0  # seconds between its join attempts (the stack's default is 10)
 _CONFIRM_DELAY = 3.0  # seconds the simulated display's user takes to confirm a message
 _CONFIRMATION_REQUIRED = 0x80  # message control bit: the message asks for confirmation
-ESI_IEEE = 0x00124B0000E51001  # the simulated ESI when the gateway is a router
+ESI_IEEE = 0x00124B0000E51001  # the meter that is the ESI when the gateway is a router
 PCT_DEVICE_ID = 0x0503  # Programmable Communicating Thermostat
 HVAC_CLASS = 0x0001
 _HOUSE_LQI = 220  # the link quality between any two nodes of the house
@@ -102,16 +103,17 @@ class SimulatedHome:
             self.coordinator.form(network)
             self.node = self.coordinator
         else:
-            self.coordinator = self.sim.add_node(ESI_IEEE, NodeType.coordinator)
-            self.coordinator.form(network)
-            self.esi = SeApplication(
-                self.coordinator,
-                self.clock,
-                Store(":memory:"),
-                config=SeConfig(role=Role.esi_coordinator, extra=extra),
-                timebase=self.timebase,
+            # the utility's meter is the ESI and the trust center; the gateway joins its network
+            meter = meter_esi(
+                self.sim,
+                ESI_IEEE,
+                network,
+                self.timebase,
+                demand_w=1200.0,
+                config=SeConfig(extra=extra, model_identifier="segateway-meter-esi"),
             )
-            self.esi.start()
+            self.coordinator = meter.node
+            self.esi = meter.app
             self.node = self.sim.add_node(gateway_ieee, NodeType.router)
             self.sim.link(self.node, self.coordinator, lqi=_HOUSE_LQI)
         self._in_house += (
@@ -147,16 +149,22 @@ class SimulatedHome:
     def register(self, add_device: Callable[[int, bytes], None]) -> None:
         """Register the simulated devices' install codes: with the gateway when it is the trust
         center (``add_device``), else with the simulated ESI."""
+        if self.node is not self.coordinator:  # the meter is the ESI: no meter joins
+            for ieee in (IPD_IEEE, THERMOSTAT_IEEE):
+                code = _code(ieee)
+                self.coordinator.add_install_code(ieee, code.code + code.crc)
+            return
         for ieee in (METER_IEEE, IPD_IEEE, THERMOSTAT_IEEE):
             code = _code(ieee)
-            if self.node is self.coordinator:
-                add_device(ieee, code.code + code.crc)
-            else:
-                self.coordinator.add_install_code(ieee, code.code + code.crc)
+            add_device(ieee, code.code + code.crc)
 
     def start_devices(self) -> None:
         """Open the network for a while and let the simulated devices join (by callback)."""
         self.coordinator.permit_joining(254)
+        if self.node is not self.coordinator:  # the meter is the ESI the gateway joined
+            self._join_app(IPD_IEEE, self._ipd)
+            self._join_app(THERMOSTAT_IEEE, self._thermostat)
+            return
         self.meter = simulated_meter(
             self.sim,
             METER_IEEE,

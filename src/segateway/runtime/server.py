@@ -266,7 +266,11 @@ async def serve(options: RunOptions, out: TextIO) -> int:
             f"  console   {url}/console/  (sign in with the token)",
         ]
         if config.simulated_devices:
-            lines.append("  devices   a meter, an IPD and a thermostat are joining")
+            lines.append(
+                "  devices   a meter, an IPD and a thermostat are joining"
+                if home.node is home.coordinator
+                else "  devices   the meter is the ESI (its network); an IPD and a thermostat join"
+            )
         if medium:
             lines.append(
                 f"  medium    {medium['medium']}  (attach devices: segateway simulate SCENARIO "

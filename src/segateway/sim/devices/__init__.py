@@ -1,10 +1,11 @@
 """Simulated Smart Energy devices: the protocol classes playing the devices' roles.
 
 Library code, shared by users (a home or a neighbourhood on the simulated network) and tests:
-the meter (:mod:`.meter`), the modelled devices whose consumption reacts to DRLC events and
-prices — thermostat over a thermal model (:mod:`.thermal`), load control devices and the smart
-appliance (:mod:`.loads`), the IPD and the range extender (:mod:`.ipd`) — and a home that puts
-them beside a gateway with the meter metering their sum (:mod:`.home`).
+the meter (:mod:`.meter`), the meter that is the ESI and trust center (:mod:`.meter_esi`), the
+modelled devices whose consumption reacts to DRLC events and prices — thermostat over a thermal
+model (:mod:`.thermal`), load control devices and the smart appliance (:mod:`.loads`), the IPD
+and the range extender (:mod:`.ipd`) — and a home that puts them beside a gateway with the meter
+metering their sum (:mod:`.home`).
 """
 
 from .base import VOLUNTARY_CRITICALITY, DutyLimiter, ModelledDevice
@@ -22,6 +23,7 @@ from .meter import (
     StepLoad,
     simulated_meter,
 )
+from .meter_esi import MeterEsi, meter_esi
 from .power import DrlcControl, HomeLoad, PowerSource, PowerTrace, Weather
 from .thermal import HVAC_CLASS, PCT_DEVICE_ID, ThermalHouse, Thermostat
 
@@ -42,6 +44,7 @@ __all__ = [
     "Ipd",
     "Load",
     "Member",
+    "MeterEsi",
     "MeteringServer",
     "Model",
     "ModelledDevice",
@@ -56,5 +59,6 @@ __all__ = [
     "Thermostat",
     "WaterHeater",
     "Weather",
+    "meter_esi",
     "simulated_meter",
 ]
