@@ -64,6 +64,30 @@ def test_aps_secured_data_reaches_a_sleepy_device_and_is_acknowledged() -> None:
     assert [p.payload for p in se] == [b"\x08\x01\x01"]
 
 
+def test_frames_queued_for_a_sleepy_device_all_arrive_after_one_poll() -> None:
+    """IEEE 802.15.4 indirect transmission: the parent gives one frame per data request and
+    sets Frame Pending while it holds more; the sleepy device then polls again at once, so three
+    frames queued together arrive within one poll, not one per poll interval (5 s)."""
+    net = make_net()
+    c = net.coordinator
+    r = net.add(R1, links=[c])
+    s = net.add(SLEEPY, NodeType.end_device, sleepy=True, links=[r])
+    assert net.join(r)
+    assert net.join(s)
+    net.sim.run(30)  # settled: nothing queued
+    before = len(net.packets[SLEEPY])
+    start = net.sim.clock.now()
+    arrived: list[float] = []
+    s.add_listener(on_packet=lambda _p: arrived.append(net.sim.clock.now()))
+    for k in range(3):
+        net.send(c, s, bytes([0x00, k, 0x00, 0x00, 0x00]), aps_ack=False)
+    assert net.sim.run_until(lambda: len(net.packets[SLEEPY]) == before + 3, timeout=20)
+    assert len(arrived) == 3
+    poll = s.ctx.config.poll_interval
+    assert arrived[0] - start <= poll * 1.1 + 0.5  # the next poll (jittered ±10 %)
+    assert arrived[-1] - arrived[0] < 0.5  # the other two right after, not a poll apart
+
+
 def test_multi_hop_through_a_chain_of_routers() -> None:
     net = make_net()
     c = net.coordinator

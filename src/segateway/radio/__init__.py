@@ -148,6 +148,9 @@ class NodeInfo:
     permit_joining_until: float | None = None  # clock time, None when closed
     trust_center: int | None = None  # IEEE of the trust center
     network_key_seq: int | None = None
+    # a sleepy end device (receiver off when idle): seconds between its polls of its parent, so
+    # an answer to it may wait that long in the parent's buffer; None when the receiver is on
+    poll_interval: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,6 +125,7 @@ class SeApplication:
             refresh_rate=self.config.refresh_rate,
             request_link_key=self._request_link_key,
             link_key_ready=self._link_key_ready,
+            response_margin=lambda: self.response_margin,
         )
         chosen = list(clusters) if clusters is not None else self.default_clusters()
         device_id = self.config.device_id
@@ -153,6 +154,13 @@ class SeApplication:
 
     def cluster(self, cluster_id: int, side: Side) -> LocalCluster | None:
         return self.endpoint.cluster(cluster_id, side)
+
+    @property
+    def response_margin(self) -> float:
+        """Seconds added to every wait for an answer: two poll intervals when this node is a
+        sleepy end device (its answers wait in its parent's buffer until it polls), else 0."""
+        poll = self.port.info().poll_interval
+        return 0.0 if poll is None else 2 * poll
 
     # --- lifecycle --------------------------------------------------------------------------
 

@@ -161,6 +161,7 @@ class DeviceManager:
         refresh_rate: float = 0.0,
         request_link_key: Callable[[int], None] | None = None,
         link_key_ready: Callable[[int], bool] | None = None,
+        response_margin: Callable[[], float] = lambda: 0.0,
     ) -> None:
         self.clock = clock
         self.store = store
@@ -172,6 +173,7 @@ class DeviceManager:
         self.refresh_rate = refresh_rate
         self._request_link_key = request_link_key
         self._link_key_ready = link_key_ready
+        self._response_margin = response_margin  # seconds more to wait for answers (sleepy)
         self.devices: dict[int, Device] = {}
         self._by_nwk: dict[int, int] = {}
         self._requests: dict[tuple[int, int, int], _Request] = {}  # (nwk, rsp cluster, tsn)
@@ -541,7 +543,8 @@ class DeviceManager:
             if self._requests.get(key) is not request:
                 return
             if result.ok:
-                request.timer = self.clock.call_later(ZDO_TIMEOUT, self._timeout, nwk, key)
+                wait = ZDO_TIMEOUT + self._response_margin()
+                request.timer = self.clock.call_later(wait, self._timeout, nwk, key)
             else:
                 self.delivery(self._by_nwk.get(nwk), ok=False)
                 self._timeout(nwk, key)

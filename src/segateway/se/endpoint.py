@@ -120,6 +120,12 @@ class EndpointHost(Protocol):
     direction_bit_correction: bool
     aps_encryption: bool  # APS-encrypt SE cluster unicasts and refuse them unencrypted
 
+    @property
+    def response_margin(self) -> float:
+        """Seconds added to every wait for an answer: a sleepy host gets its answers only when
+        it polls its parent (two poll intervals, as the APS layer waits for acknowledgements)."""
+        ...
+
     def send_packet(
         self, packet: ApsPacket, on_done: Callable[[DeliveryResult], None] | None = None
     ) -> None: ...
@@ -477,7 +483,8 @@ class ZclEndpoint:
                 key = (peer.nwk, cluster.cluster_id, tsn)
                 if self._pending.get(key) is pending:
                     if result.ok:
-                        pending.timer = host.clock.call_later(timeout, self._expire, key, pending)
+                        wait = timeout + host.response_margin
+                        pending.timer = host.clock.call_later(wait, self._expire, key, pending)
                     else:
                         del self._pending[key]
                         self._finish(pending, None)

@@ -95,3 +95,22 @@ def test_a_sleepy_ipd_polls_its_parent_and_still_gets_the_price() -> None:
     home.sim.run_until(lambda: ipd.price is not None, timeout=1800)
     assert ipd.price is not None
     assert ipd.price["price"] == 99
+
+
+def test_a_sleepy_ipd_polling_every_5_s_learns_the_time() -> None:
+    """A sleepy device gets every answer only when it next polls its parent, so it waits for
+    answers two poll intervals longer (as the APS layer does for acknowledgements). With the
+    ZDO wait of 5 s alone, a display polling every 5 s timed out on each discovery answer,
+    never found the ESI's Time server and never learned the time (found by the simulator)."""
+    home, household = gateway_and_household(poll_interval=5.0)
+    ipd = Ipd("ipd")
+    household.add(ipd, IPD, sleepy=True)
+    household.start()
+    member = household.members[-1]
+    assert home.sim.run_until(
+        lambda: member.app is not None and member.app.timebase.synchronized, timeout=900
+    )
+    assert member.app is not None
+    assert member.app.port.info().poll_interval == 5.0
+    assert member.app.response_margin == 10.0
+    assert abs(member.app.timebase.now() - home.timebase.now()) <= 1

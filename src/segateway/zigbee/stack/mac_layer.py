@@ -89,6 +89,9 @@ class MacLayer:
         self._ack_owed_until = 0.0  # an ack we owe goes out before any CSMA-CA transmission
         self._rx = True  # the receiver state the medium knows
         self.scanning = False  # accept beacons
+        # a sleepy device that received a frame saying the parent holds more: poll again now
+        # (IEEE 802.15.4 indirect transmission: one frame per data request), set by the node
+        self.poll_now: Callable[[], None] | None = None
         self.pan_id: int | None = None
         self.short: int | None = None
         self.frames_sent = 0
@@ -310,6 +313,8 @@ class MacLayer:
         self.frames_received += 1
         if frame.frame_pending and self.sleepy:
             self.on_pending_data()
+            if self.poll_now is not None:
+                self.ctx.clock.call_later(0, self.poll_now)
         self.deliver(frame, lqi)
 
     def _on_ack(self, seq: int, frame_pending: bool) -> None:

@@ -118,6 +118,7 @@ class Node:
         self.random_bytes = random_bytes
         self.mac = MacLayer(self.ctx, medium, self._on_mac_frame, position=position)
         self.mac.sleepy = not rx_on_when_idle
+        self.mac.poll_now = lambda: self._send_poll(self._poll_result)
         self.nwk = NwkLayer(self.ctx, self.mac)
         self.aps = ApsLayer(self.ctx, self.nwk)
         self.nwk.on_command = self._on_nwk_command
@@ -208,6 +209,7 @@ class Node:
             else None,
             trust_center=ctx.trust_center,
             network_key_seq=ctx.network_key_seq if ctx.network_key is not None else None,
+            poll_interval=None if ctx.rx_on_when_idle else ctx.config.poll_interval,
         )
 
     def neighbors(self) -> list[Neighbor]:
