@@ -10,12 +10,24 @@ from __future__ import annotations
 
 from segateway.radio import DeliveryStatus, JoinPolicy, NetworkConfig, NetworkState, NodeType
 from segateway.zigbee.stack.context import StackConfig
+from segateway.zigbee.stack.node import Node
 from segateway.zigbee.stack.tables import Relationship
 from segateway.zigbee.stack.trust_center import GLOBAL_LINK_KEY
 
-from .netkit import EPID, NETWORK_KEY, PAN, SE, TC_IEEE, make_net
+from .netkit import EPID, NETWORK_KEY, PAN, SE, TC_IEEE, Net, make_net
 
 R1, R2, ED, SLEEPY = 0x00124B0000000010, 0x00124B0000000011, 0x00124B0000000020, 0x00124B0000000021
+
+
+def _sleepy_behind_a_router() -> tuple[Net, Node, Node]:
+    """The coordinator, a router, and a sleepy end device joined through the router."""
+    net = make_net()
+    c = net.coordinator
+    r = net.add(R1, links=[c])
+    s = net.add(SLEEPY, NodeType.end_device, sleepy=True, links=[r])
+    assert net.join(r)
+    assert net.join(s)
+    return net, c, s
 
 
 def test_router_end_device_and_sleepy_device_join_through_the_trust_center() -> None:
@@ -43,12 +55,7 @@ def test_router_end_device_and_sleepy_device_join_through_the_trust_center() -> 
 
 
 def test_aps_secured_data_reaches_a_sleepy_device_and_is_acknowledged() -> None:
-    net = make_net()
-    c = net.coordinator
-    r = net.add(R1, links=[c])
-    s = net.add(SLEEPY, NodeType.end_device, sleepy=True, links=[r])
-    assert net.join(r)
-    assert net.join(s)
+    net, c, s = _sleepy_behind_a_router()
     results = net.send(c, s)
     net.sim.run(20)
     assert [x.status for x in results] == [DeliveryStatus.delivered]
@@ -68,12 +75,7 @@ def test_frames_queued_for_a_sleepy_device_all_arrive_after_one_poll() -> None:
     """IEEE 802.15.4 indirect transmission: the parent gives one frame per data request and
     sets Frame Pending while it holds more; the sleepy device then polls again at once, so three
     frames queued together arrive within one poll, not one per poll interval (5 s)."""
-    net = make_net()
-    c = net.coordinator
-    r = net.add(R1, links=[c])
-    s = net.add(SLEEPY, NodeType.end_device, sleepy=True, links=[r])
-    assert net.join(r)
-    assert net.join(s)
+    net, c, s = _sleepy_behind_a_router()
     net.sim.run(30)  # settled: nothing queued
     before = len(net.packets[SLEEPY])
     start = net.sim.clock.now()
