@@ -114,6 +114,10 @@ class SeApplication:
         self.direction_bit_correction = self.config.direction_bit_correction
         self.aps_encryption = not self.config.disable_aps_encryption
         self._tsn = self.rng.randrange(256)
+        # seconds added to every wait for an answer: two poll intervals when this node is a
+        # sleepy end device (its answers wait in its parent's buffer until it polls), else 0;
+        # the port's poll interval is its configuration, read once at start()
+        self.response_margin = 0.0
         self.devices = DeviceManager(
             clock=clock,
             store=store,
@@ -155,13 +159,6 @@ class SeApplication:
     def cluster(self, cluster_id: int, side: Side) -> LocalCluster | None:
         return self.endpoint.cluster(cluster_id, side)
 
-    @property
-    def response_margin(self) -> float:
-        """Seconds added to every wait for an answer: two poll intervals when this node is a
-        sleepy end device (its answers wait in its parent's buffer until it polls), else 0."""
-        poll = self.port.info().poll_interval
-        return 0.0 if poll is None else 2 * poll
-
     # --- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -182,6 +179,8 @@ class SeApplication:
             self.port.register_endpoint(endpoint.descriptor())
         self._unlisten = self.port.add_listener(self.on_packet, self.on_event)
         info = self.port.info()
+        poll = info.poll_interval
+        self.response_margin = 0.0 if poll is None else 2 * poll
         trust_center = None
         if info.trust_center is not None and info.trust_center != info.ieee:
             trust_center = (info.trust_center, 0x0000)

@@ -84,12 +84,8 @@ def _ieee(ieee: int) -> str:
     return f"{ieee:016x}"
 
 
-_encode = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+_dump = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
 """Compact, canonical JSON (one encoder: ``json.dumps`` with options builds one per call)."""
-
-
-def _dump(value: Any) -> str:
-    return _encode(value)
 
 
 class StoredEvent:

@@ -851,8 +851,9 @@ class MeteringClient(LocalCluster):
         for key, values in readings.items():
             meter = self._meter(*key)
             meter.format_values = {int(a): int(v) for a, v in formatting.get(key, {}).items()}
-            meter.reading = MeterReading.from_json(
-                key[0], {**values, **_formatting_fields(meter.ieee, meter.format_values)}
+            meter.reading = replace(
+                MeterReading.from_json(key[0], values),
+                **_formatting_fields(meter.ieee, meter.format_values),
             )
         legacy = store.get_state(self.state_name)  # every meter in one state (older releases)
         if not isinstance(legacy, dict):
@@ -882,10 +883,7 @@ def _formatting_fields(ieee: int, values: Mapping[int, int]) -> dict[str, Any]:
     except FormattingError as exc:
         log.warning("stored formatting of %016x is unusable: %s", ieee, exc)
         return {"metering_device_type": values.get(DEVICE_TYPE)}
-    return {
-        "format": {name: getattr(fmt, name) for name in _FORMAT_FIELDS},
-        "metering_device_type": values.get(DEVICE_TYPE),
-    }
+    return {"format": fmt, "metering_device_type": values.get(DEVICE_TYPE)}
 
 
 def _raw(value: Any) -> Any:

@@ -728,12 +728,12 @@ class EventServer(LocalCluster):
             row = self._delivery_rows(book, event_id).get(ieee)
             status = DELIVERED if row is None or row.status in _NEEDS_EVENT else row.status
             data: dict[str, Any] = {"endpoint": peer.endpoint} if row is None else dict(row.data)
-            responses: list[Any] = list(data.get("responses", []))
+            responses: list[Any] = data.get("responses", [])  # replaced, never changed
             last = dict(responses[-1]) if responses else None
             if last is not None and last.pop("received_time", None) is not None and last == record:
                 data["repeats"] = int(data.get("repeats", 0)) + 1  # a retransmission: counted
             else:
-                responses.append({**record, "received_time": now})
+                responses = [*responses, {**record, "received_time": now}]
                 data["responses"] = responses[-MAX_RESPONSES_KEPT:]
             self._row(book, event_id, ieee, status, data=data, now=now, received=True)
         packet = incoming.packet
