@@ -54,17 +54,8 @@ from .rpc.types import Kind
 from .rpc.values import Record
 from .se.app import Role, SeApplication, SeConfig
 from .se.timebase import TimeBase
-from .sim.devices import (
-    Household,
-    Ipd,
-    PoolPump,
-    RangeExtender,
-    SmartAppliance,
-    Thermostat,
-    WaterHeater,
-)
-from .sim.devices.home import Device
-from .sim.scenario import Scenario, ScenarioError, load_scenario
+from .sim.devices import Household
+from .sim.scenario import Scenario, ScenarioError, build_device, load_scenario
 from .store import Store
 from .zigbee.stack.context import StackConfig
 from .zigbee.stack.node import Node
@@ -319,10 +310,11 @@ class Neighbourhood:
         for mix in sorted(sc.devices, key=lambda m: m.kind != "range_extender"):
             for n in range(mix.number(rng.random())):
                 name = mix.kind if n == 0 else f"{mix.kind}-{n + 1}"
-                device = self._device(
+                device = build_device(
                     mix.kind,
                     f"{household.name}/{name}",
-                    dict(mix.params),
+                    mix.params,
+                    weather=sc.weather,
                     seed=household.seed * 64 + j,
                     opts_out=opts_out,
                     ignores_drlc=ignores,
@@ -339,33 +331,6 @@ class Neighbourhood:
                 self.clock.call_at(sc.lead + offline.at, household.set_online, False)
         self.households.append(household)
         return household
-
-    def _device(
-        self,
-        kind: str,
-        name: str,
-        params: dict[str, Any],
-        *,
-        seed: int,
-        opts_out: bool,
-        ignores_drlc: bool,
-    ) -> Device:
-        behaviour: dict[str, Any] = {
-            "seed": seed,
-            "opts_out": opts_out,
-            "ignores_drlc": ignores_drlc,
-        }
-        if kind == "thermostat":
-            return Thermostat(name, weather=self.scenario.weather, **behaviour, **params)
-        if kind == "water_heater":
-            return WaterHeater(name, **behaviour, **params)
-        if kind == "pool_pump":
-            return PoolPump(name, **behaviour, **params)
-        if kind == "smart_appliance":
-            return SmartAppliance(name, **behaviour, **params)
-        if kind == "ipd":
-            return Ipd(name, **params)
-        return RangeExtender(name, **params)
 
     @property
     def _shard_label(self) -> str:
@@ -491,16 +456,27 @@ class Neighbourhood:
             record = response.params.get("record")
             if response.params.get("status") != 0 or not isinstance(record, Record):
                 continue
-            start = record.fields.get("start_time", 0)
-            minutes = record.fields.get("duration_in_minutes", 0)
-            if not isinstance(start, int) or not isinstance(minutes, int):
-                continue
-            begin = start - self.scenario.start_utc
-            end = begin + (minutes * 60 if minutes != 0xFFFF else self.scenario.duration)
             kind = "drlc" if response.name.startswith("create_DRLC") else "price"
-            label = f"{kind} {record.fields.get('issuer_event_id')}"
-            windows.append(EventWindow(kind, float(begin), float(end), label))
+            window = self._event_window(
+                kind,
+                record.fields.get("start_time", 0),
+                record.fields.get("duration_in_minutes", 0),
+                record.fields.get("issuer_event_id"),
+            )
+            if window is not None:
+                windows.append(window)
         return windows
+
+    def _event_window(
+        self, kind: str, start: object, minutes: object, event_id: object
+    ) -> EventWindow | None:
+        """The window of an event created with ``start`` (UTCTime) and ``minutes`` (0xFFFF:
+        until changed, here the scenario's end); None when they are not whole numbers."""
+        if not isinstance(start, int) or not isinstance(minutes, int):
+            return None
+        begin = start - self.scenario.start_utc
+        end = begin + (minutes * 60 if minutes != 0xFFFF else self.scenario.duration)
+        return EventWindow(kind, float(begin), float(end), f"{kind} {event_id}")
 
     def _summary(self, energy_j: float) -> dict[str, Any]:
         statuses: dict[str, Counter[str]] = {}

@@ -34,10 +34,8 @@ import queue
 import sys
 import threading
 import time
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
@@ -53,9 +51,15 @@ from .client import ClientError, GatewayClient
 from .radio import NetworkState, NodeInfo, NodeType
 from .radio.sim import SimNetwork
 from .runtime.config import ConfigError, default_data_dir, parse_http, read_gateway_file
-from .se.timebase import TimeBase
+from .se.timebase import TimeBase, to_datetime
 from .sim.remote import RemoteMedium
-from .sim.scenario import Scenario, ScenarioError, ScheduledRpc, parse_scenario
+from .sim.scenario import (
+    Scenario,
+    ScenarioError,
+    ScheduledRpc,
+    parse_scenario,
+    read_scenario_data,
+)
 from .zigbee.install_code import InstallCode
 from .zigbee.stack.context import StackConfig
 
@@ -78,7 +82,6 @@ _POLL = 0.1  # real seconds between the main thread's looks at the simulation th
 _SHOW = 1.0  # real seconds between progress updates while time runs
 _STOP_WAIT = 10.0  # real seconds the homes get to leave the medium when interrupted
 _JOIN_OPEN = 600  # seconds joining stays open: at least this, else the lead plus 5 minutes
-_EPOCH_2000 = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class AttachError(RuntimeError):
@@ -229,14 +232,14 @@ class AttachedNeighbourhood(Neighbourhood):
             record = params.get("record")
             if not isinstance(record, dict):
                 continue
-            start, minutes = record.get("start_time"), record.get("duration_in_minutes")
-            if not isinstance(start, int) or not isinstance(minutes, int):
-                continue
-            begin = start - self.scenario.start_utc
-            end = begin + (minutes * 60 if minutes != 0xFFFF else self.scenario.duration)
-            kind = "drlc" if method == "create_DRLC_event" else "price"
-            label = f"{kind} {record.get('issuer_event_id')}"
-            windows.append(EventWindow(kind, float(begin), float(end), label))
+            window = self._event_window(
+                "drlc" if method == "create_DRLC_event" else "price",
+                record.get("start_time"),
+                record.get("duration_in_minutes"),
+                record.get("issuer_event_id"),
+            )
+            if window is not None:
+                windows.append(window)
         return windows
 
     def _summary(self, energy_j: float) -> dict[str, Any]:
@@ -264,8 +267,7 @@ def rebase(data: dict[str, Any], gateway: GatewayMedium, now: float) -> Scenario
     clock time ``now`` (at a whole UTC second), and its ``lead`` is the clock time of its start."""
     probe = parse_scenario(data, validate_rpc=validate_rpc)
     start_utc = math.ceil(gateway.utc_at_zero + now + probe.lead)
-    start = _EPOCH_2000 + timedelta(seconds=start_utc)
-    scenario = parse_scenario({**data, "start": start}, validate_rpc=validate_rpc)
+    scenario = parse_scenario({**data, "start": to_datetime(start_utc)}, validate_rpc=validate_rpc)
     return replace(scenario, lead=start_utc - gateway.utc_at_zero)
 
 
@@ -369,7 +371,7 @@ def attach(
     """Run the scenario in ``path`` on the gateway's medium (module doc); (results, wall
     seconds of each phase). Raises :class:`ScenarioError`, :class:`AttachError` or
     :class:`ClientError`."""
-    data = _scenario_data(path)
+    data = read_scenario_data(path)
     scenario = parse_scenario(data, validate_rpc=validate_rpc)
     if scenario.homes > MAX_ATTACHED_HOMES:
         raise ScenarioError(
@@ -458,17 +460,6 @@ def _follow(
         for progress in (joining, running):
             if progress is not None:
                 progress.close()
-
-
-def _scenario_data(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: {exc.strerror or exc}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not TOML: {exc}") from None
 
 
 def run_attached(args: argparse.Namespace, out: TextIO) -> int:

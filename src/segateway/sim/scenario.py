@@ -68,7 +68,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from ..se.timebase import ZCL_EPOCH, from_datetime
 from ..zigbee.install_code import InstallCode, InstallCodeError
+from .devices.home import Device
 from .devices.ipd import Ipd, RangeExtender
 from .devices.loads import PoolPump, SmartAppliance, WaterHeater
 from .devices.power import Weather
@@ -84,9 +86,11 @@ __all__ = [
     "ScenarioError",
     "ScheduledRpc",
     "Selection",
+    "build_device",
     "load_scenario",
     "parse_duration",
     "parse_scenario",
+    "read_scenario_data",
 ]
 
 DEVICE_KINDS: Final = (
@@ -108,7 +112,6 @@ RPC_METHODS: Final = (
     "cancel_message_event",
     "cancel_all_message_events",
 )
-_EPOCH_2000: Final = datetime(2000, 1, 1, tzinfo=UTC)
 _MAX_HOMES: Final = 100_000
 _MAX_PER_KIND: Final = 16
 _DURATION = re.compile(
@@ -219,7 +222,7 @@ class Scenario:
     @property
     def start_utc(self) -> int:
         """The start as ZCL UTCTime (seconds since 2000-01-01 UTC)."""
-        return int((self.start - _EPOCH_2000).total_seconds())
+        return from_datetime(self.start)
 
     def without_rpcs(self, *methods: str) -> Scenario:
         """The same scenario without the requests named (all of them when none is named)."""
@@ -262,7 +265,7 @@ def _datetime(value: object, where: str) -> datetime:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     when = when.astimezone(UTC)
-    if not _EPOCH_2000 <= when < datetime(2136, 1, 1, tzinfo=UTC):
+    if not ZCL_EPOCH <= when < datetime(2136, 1, 1, tzinfo=UTC):
         raise ScenarioError(f"{where}: ZCL time runs from 2000 to 2135")
     return when
 
@@ -323,10 +326,9 @@ def _relative_times(value: Any, where: str, start: datetime) -> Any:
             if key in ("start_time", "effective_time") and isinstance(item, str | datetime):
                 if isinstance(item, str) and item.startswith("+"):
                     offset = parse_duration(item[1:], f"{where}.{key}")
-                    out[key] = int((start - _EPOCH_2000).total_seconds() + offset)
+                    out[key] = int((start - ZCL_EPOCH).total_seconds() + offset)
                 else:
-                    when = _datetime(item, f"{where}.{key}")
-                    out[key] = int((when - _EPOCH_2000).total_seconds())
+                    out[key] = from_datetime(_datetime(item, f"{where}.{key}"))
             else:
                 out[key] = _relative_times(item, f"{where}.{key}", start)
         return out
@@ -381,21 +383,29 @@ def _weather(value: object) -> Weather:
         raise ScenarioError(f"weather: {exc}") from None
 
 
+def build_device(
+    kind: str, name: str, params: Mapping[str, Any], *, weather: Weather, **behaviour: Any
+) -> Device:
+    """A device of ``kind`` (one of :data:`DEVICE_KINDS`) built with its ``params``; the
+    modelled ones (not the IPD or the range extender) also get ``behaviour`` (``seed``,
+    ``opts_out``, ``ignores_drlc``), the thermostat the ``weather``."""
+    if kind == "thermostat":
+        return Thermostat(name, weather=weather, **behaviour, **params)
+    if kind == "water_heater":
+        return WaterHeater(name, **behaviour, **params)
+    if kind == "pool_pump":
+        return PoolPump(name, **behaviour, **params)
+    if kind == "smart_appliance":
+        return SmartAppliance(name, **behaviour, **params)
+    if kind == "ipd":
+        return Ipd(name, **params)
+    return RangeExtender(name, **params)
+
+
 def _probe(kind: str, params: Mapping[str, Any], where: str) -> None:
     """Build one device with ``params`` to check them (an unknown or bad parameter)."""
     try:
-        if kind == "thermostat":
-            Thermostat("probe", weather=Weather(), **params)
-        elif kind == "water_heater":
-            WaterHeater("probe", **params)
-        elif kind == "pool_pump":
-            PoolPump("probe", **params)
-        elif kind == "smart_appliance":
-            SmartAppliance("probe", **params)
-        elif kind == "ipd":
-            Ipd("probe", **params)
-        else:
-            RangeExtender("probe", **params)
+        build_device(kind, "probe", params, weather=Weather())
     except TypeError as exc:
         text = str(exc)
         match = re.search(r"unexpected keyword argument '(\w+)'", text)
@@ -573,18 +583,23 @@ def parse_scenario(
     return Scenario(**kw)
 
 
+def read_scenario_data(path: str | Path) -> dict[str, Any]:
+    """A scenario file's TOML data, not yet parsed (ScenarioError for a missing file or bad
+    TOML)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not TOML: {exc}") from None
+
+
 def load_scenario(
     path: str | Path,
     *,
     validate_rpc: Callable[[str, Mapping[str, Any]], None] | None = None,
 ) -> Scenario:
     """Read and parse a scenario file (ScenarioError for a missing file or bad TOML too)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: {exc.strerror or exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not TOML: {exc}") from None
-    return parse_scenario(data, validate_rpc=validate_rpc)
+    return parse_scenario(read_scenario_data(path), validate_rpc=validate_rpc)

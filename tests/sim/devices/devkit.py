@@ -4,6 +4,7 @@ integrating a device's power trace independently of the code under test."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from segateway.se.bus import ReceivedReportEventStatus
 from segateway.se.clients.metering import MeteringClient
 from segateway.se.servers import DrlcServer, MessagingServer, PriceServer
 from segateway.sim.devices import Household, PowerTrace
+from segateway.sim.devices.home import Device
 from segateway.zcl.cluster import Side
 
 from ...se.sekit import Home
@@ -44,6 +46,14 @@ def gateway_and_household(
         seed=seed,
         poll_interval=poll_interval,
     )
+    return home, household
+
+
+def household_with(device: Device, ieee: int) -> tuple[Home, Household]:
+    """A gateway and a household of ``device`` alone at ``ieee``, started and joined."""
+    home, household = gateway_and_household()
+    household.add(device, ieee)
+    start(home, household)
     return home, household
 
 
@@ -118,26 +128,29 @@ def read_summation(home: Home, ieee: int = METER) -> tuple[Decimal, str, float, 
     return quantity.value, quantity.unit, sent, received
 
 
-def integral_j(trace: PowerTrace, t0: float, t1: float) -> float:
-    """∫ power dt over [t0, t1) from the trace's list of changes, computed here with a plain loop
-    (not with the trace's own ``energy_j``)."""
+def _pieces(trace: PowerTrace, t0: float, t1: float) -> Iterator[tuple[float, float]]:
+    """(watts, seconds) of each constant piece of the trace within [t0, t1), from its list of
+    changes with a plain loop (not with the trace's own ``energy_j``)."""
     changes = trace.changes()
-    total = 0.0
     for i, (start, watts) in enumerate(changes):
         end = changes[i + 1][0] if i + 1 < len(changes) else float("inf")
         lo, hi = max(start, t0), min(end, t1)
         if hi > lo:
-            total += watts * (hi - lo)
+            yield watts, hi - lo
+
+
+def integral_j(trace: PowerTrace, t0: float, t1: float) -> float:
+    """∫ power dt over [t0, t1) from the trace's list of changes (:func:`_pieces`)."""
+    total = 0.0
+    for watts, seconds in _pieces(trace, t0, t1):
+        total += watts * seconds
     return total
 
 
 def runtime_in(trace: PowerTrace, t0: float, t1: float) -> float:
     """Seconds of [t0, t1) during which the trace draws power."""
-    changes = trace.changes()
     total = 0.0
-    for i, (start, watts) in enumerate(changes):
-        end = changes[i + 1][0] if i + 1 < len(changes) else float("inf")
-        lo, hi = max(start, t0), min(end, t1)
-        if hi > lo and watts > 0:
-            total += hi - lo
+    for watts, seconds in _pieces(trace, t0, t1):
+        if watts > 0:
+            total += seconds
     return total

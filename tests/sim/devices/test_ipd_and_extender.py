@@ -11,6 +11,7 @@ from .devkit import (
     create_price_event,
     device_ieee,
     gateway_and_household,
+    household_with,
     start,
     statuses,
 )
@@ -21,10 +22,8 @@ IPD = device_ieee(1)
 def test_the_ipd_shows_the_price_the_message_and_the_dr_events_and_confirms() -> None:
     """Messaging: Message Control bit 7 (0x80) asks the user to confirm; the IPD's user does
     ``confirm_after`` seconds later and the gateway receives the Message Confirmation."""
-    home, household = gateway_and_household()
     ipd = Ipd("ipd", confirms=True, confirm_after=30.0)
-    household.add(ipd, IPD)
-    start(home, household)
+    home, _ = household_with(ipd, IPD)
     create_price_event(
         home, issuer_event_id=0x700, start_time=0, duration_in_minutes=60, price=1234
     )
@@ -59,10 +58,8 @@ def test_the_ipd_shows_the_price_the_message_and_the_dr_events_and_confirms() ->
 
 
 def test_a_message_without_the_confirmation_bit_is_not_confirmed() -> None:
-    home, household = gateway_and_household()
     ipd = Ipd("ipd", confirms=True, confirm_after=1.0)
-    household.add(ipd, IPD)
-    start(home, household)
+    home, _ = household_with(ipd, IPD)
     create_message_event(
         home, message_id=7, message_control=0x00, start_time=0, duration_in_minutes=5, message="hi"
     )

@@ -9,8 +9,8 @@ from .devkit import (
     create_price_event,
     device_ieee,
     gateway_and_household,
+    household_with,
     runtime_in,
-    start,
     statuses,
 )
 
@@ -24,10 +24,8 @@ def test_a_curtailment_switches_the_water_heater_off_and_it_recovers_after() -> 
     """An event naming no offset, set point, adjustment or duty cycle curtails an on/off load
     (our choice, docs/decisions.md); the tank's deficit grows meanwhile, so the element runs as
     soon as the event ends (it switches on above the 1.5 kWh band)."""
-    home, household = gateway_and_household()
     heater = WaterHeater("wh", daily_kwh=30.0, seed=5)
-    household.add(heater, device_ieee(1))
-    start(home, household)
+    home, _ = household_with(heater, device_ieee(1))
     start_utc = home.timebase.now() + 60
     create_drlc_event(
         home,
@@ -49,11 +47,9 @@ def test_a_curtailment_switches_the_water_heater_off_and_it_recovers_after() -> 
 def test_a_duty_cycle_event_limits_the_pool_pump_and_it_makes_up_the_time() -> None:
     """Duty Cycle 25 %: at most 225 s of each 900 s window during the event; the pump owes its
     daily 6 h and runs them after."""
-    home, household = gateway_and_household()
     # the gateway's clock starts at 05:46:40 UTC: the pump (04:00–10:00) is running
     pump = PoolPump("pool", start_hour=4.0, start_jitter_h=0.0, hours=6.0)
-    household.add(pump, device_ieee(2))
-    start(home, household)
+    home, _ = household_with(pump, device_ieee(2))
     start_utc = home.timebase.now() + 60
     create_drlc_event(
         home,
@@ -76,10 +72,8 @@ def test_a_duty_cycle_event_limits_the_pool_pump_and_it_makes_up_the_time() -> N
 def test_a_negative_average_load_adjustment_lowers_the_running_fraction() -> None:
     """Average Load Adjustment Percentage -50 %: the pump (running all the time before the
     event) may run half of each window."""
-    home, household = gateway_and_household()
     pump = PoolPump("pool", start_hour=4.0, start_jitter_h=0.0, hours=10.0)
-    household.add(pump, device_ieee(3))
-    start(home, household)
+    home, _ = household_with(pump, device_ieee(3))
     home.run(3600)  # an hour running: baseline fraction ≈ 1
     start_utc = home.timebase.now() + 60
     create_drlc_event(
@@ -131,10 +125,8 @@ def test_the_smart_appliance_waits_while_the_price_is_above_its_threshold() -> N
 def test_the_smart_appliance_runs_at_its_hour_when_the_price_is_low() -> None:
     """0.12 per kWh is below the 0.25 threshold: the cycle starts at 06:00 UTC (clock 800 s:
     the gateway's clock starts at 05:46:40), within a step."""
-    home, household = gateway_and_household()
     appliance = SmartAppliance("dishwasher", start_hour=6.0, start_jitter_h=0.0)
-    household.add(appliance, device_ieee(5))
-    start(home, household)
+    home, _ = household_with(appliance, device_ieee(5))
     create_price_event(
         home,
         issuer_event_id=0x501,

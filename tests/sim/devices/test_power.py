@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from segateway.sim.devices import DrlcControl, HomeLoad, PowerTrace, Weather
 
-from .devkit import integral_j
+from .devkit import NOT_USED, integral_j
 
 steps = st.lists(st.tuples(st.floats(0.0, 1000.0), st.floats(0.0, 5000.0)), min_size=0, max_size=20)
 
@@ -77,17 +77,7 @@ def test_weather_sinusoid_and_points() -> None:
 def test_drlc_controls_decode_the_not_used_values_and_skip_opted_out_events() -> None:
     """se-spec.md §2.5 Load Control Event: offsets 0.1 °C (0xFF not used), set points 0.01 °C
     (0x8000 not used), average load adjustment % (0x80 not used), duty cycle % (0xFF)."""
-    base = {
-        "criticality_level": 3,
-        "cooling_temperature_offset": 0xFF,
-        "heating_temperature_offset": 0xFF,
-        "cooling_temperature_set_point": -0x8000,
-        "heating_temperature_set_point": -0x8000,
-        "average_load_adjustment_percentage": -0x80,
-        "duty_cycle": 0xFF,
-        "opted_out": False,
-        "event_state": "running",
-    }
+    base = {"criticality_level": 3, **NOT_USED, "opted_out": False, "event_state": "running"}
     nothing = DrlcControl.from_records([{**base, "issuer_event_id": 1}])
     assert nothing.active
     assert nothing.curtails_only

@@ -26,10 +26,9 @@ from .devkit import (
     HVAC,
     create_drlc_event,
     device_ieee,
-    gateway_and_household,
+    household_with,
     read_summation,
     runtime_in,
-    start,
     statuses,
 )
 
@@ -41,7 +40,6 @@ STEP = 60.0
 def _home(
     *, opts_out: bool = False, ignores_drlc: bool = False
 ) -> tuple[Home, Household, Thermostat]:
-    home, household = gateway_and_household()
     thermostat = Thermostat(
         "pct",
         weather=HOT,
@@ -53,8 +51,7 @@ def _home(
         opts_out=opts_out,
         ignores_drlc=ignores_drlc,
     )
-    household.add(thermostat, THERMOSTAT)
-    start(home, household)
+    home, household = household_with(thermostat, THERMOSTAT)
     home.run(2 * 3600)  # settle into cycling
     return home, household, thermostat
 
@@ -198,7 +195,6 @@ def test_a_device_that_ignores_drlc_reports_the_event_but_keeps_its_load() -> No
 def test_a_heating_offset_lowers_the_heating_set_point() -> None:
     """se-spec.md §2.5: Heating Temperature Offset (0.1 °C units) lowers the heating set point;
     with 0 °C outside the furnace then stays off while the room cools toward it."""
-    home, household = gateway_and_household()
     furnace = Thermostat(
         "pct",
         weather=Weather(mean=0.0, amplitude=0.0),
@@ -206,8 +202,7 @@ def test_a_heating_offset_lowers_the_heating_set_point() -> None:
         heating_set_point=20.0,
         house=ThermalHouse(indoor_c=20.0),
     )
-    household.add(furnace, THERMOSTAT)
-    start(home, household)
+    home, _ = household_with(furnace, THERMOSTAT)
     home.run(3600)
     create_drlc_event(
         home,

@@ -134,7 +134,6 @@ class Household:
         self.metering: MeteringServer | None = None
         self.started_at: float | None = None
         self._timer: TimerHandle | None = None
-        self._online = True
 
     # --- building -------------------------------------------------------------------------------
 
@@ -237,25 +236,14 @@ class Household:
 
     def _application(self, member: Member) -> SeApplication:
         device = member.device
-        common: dict[str, Any] = {
-            "rng": random.Random(member.ieee ^ self.seed),  # noqa: S311 - simulation
-            "timebase": TimeBase(self.clock, 0, synchronized=False),  # learns the time
-        }
-        if isinstance(device, Ipd):
-            config = SeConfig(
-                role=Role.ipd_router,
-                device_id=IPD_DEVICE_ID,
-                model_identifier="segateway-ipd",
-                refresh_rate=self.refresh_rate,
-                extra=dict(self.app_extra),
-            )
-            return SeApplication(
-                member.node, self.clock, Store(":memory:"), config=config, **common
-            )
-        assert isinstance(device, ModelledDevice)  # noqa: S101 - range extenders have no app
+        if isinstance(device, Ipd):  # the IPD Router role's own clusters
+            device_id, clusters = IPD_DEVICE_ID, None
+        else:
+            assert isinstance(device, ModelledDevice)  # noqa: S101 - range extenders have no app
+            device_id, clusters = device.device_id, device.clusters()
         config = SeConfig(
             role=Role.ipd_router,
-            device_id=device.device_id,
+            device_id=device_id,
             model_identifier=f"segateway-{device.kind}",
             refresh_rate=self.refresh_rate,
             extra=dict(self.app_extra),
@@ -265,8 +253,9 @@ class Household:
             self.clock,
             Store(":memory:"),
             config=config,
-            clusters=device.clusters(),
-            **common,
+            rng=random.Random(member.ieee ^ self.seed),  # noqa: S311 - simulation
+            timebase=TimeBase(self.clock, 0, synchronized=False),  # learns the time
+            clusters=clusters,
         )
 
     def _tick(self) -> None:
@@ -294,7 +283,6 @@ class Household:
 
     def set_online(self, online: bool) -> None:
         """Take the home's devices (not the meter) off the air, or back."""
-        self._online = online
         for member in self.members:
             self.sim.set_online(member.node, online)
 

@@ -27,9 +27,7 @@ import random
 from typing import Any, ClassVar
 
 from ...se.bus import Notification, UpdatedActivePriceEvent
-from ...se.clients.drlc import DrlcClient
 from ...se.clients.price import PriceClient
-from ...se.clients.time import TimeClient
 from ...se.endpoint import LocalCluster
 from .base import DutyLimiter, ModelledDevice
 from .power import PowerTrace
@@ -196,14 +194,7 @@ class SmartAppliance(ModelledDevice):
         self._done_day: int | None = None
 
     def extra_clusters(self) -> list[LocalCluster]:
-        return [
-            TimeClient(),
-            DrlcClient(
-                device_class=self.device_class,
-                start_randomization_minutes=self.start_randomization_minutes,
-            ),
-            PriceClient(),
-        ]
+        return [*super().extra_clusters(), PriceClient()]
 
     def notify(self, notification: Notification) -> None:
         super().notify(notification)

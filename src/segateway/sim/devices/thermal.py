@@ -36,9 +36,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from ...se.clients.drlc import DrlcClient
 from ...se.clients.price import PriceClient
-from ...se.clients.time import TimeClient
 from ...se.endpoint import LocalCluster
 from .base import DutyLimiter, ModelledDevice
 from .power import Weather
@@ -135,14 +133,7 @@ class Thermostat(ModelledDevice):
         self.on = False
 
     def extra_clusters(self) -> list[LocalCluster]:
-        return [
-            TimeClient(),
-            DrlcClient(
-                device_class=self.device_class,
-                start_randomization_minutes=self.start_randomization_minutes,
-            ),
-            PriceClient(),
-        ]
+        return [*super().extra_clusters(), PriceClient()]
 
     @property
     def set_point(self) -> float:
