@@ -58,14 +58,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, cast
 
 import httpx
 
-from segateway.runtime import event_loop_factory
+from segateway.client import GatewayClient
+from segateway.runtime import GATEWAY_FILE, event_loop_factory
 
 PIN = False  # servers on CPU 0, this client on the others (main sets it)
 TARGET_RATE = 1000.0  # get_time per second, one worker
@@ -195,10 +196,9 @@ def start_gateway(name: str, data_dir: Path, duration: float, *, profile_to: Pat
         text=True,
         preexec_fn=_server_cpu,  # noqa: PLW1509 - affinity only, no threads yet
     )
-    _wait_for(data_dir / "gateway.json", process, 30)
-    url = json.loads((data_dir / "gateway.json").read_text())["url"].rstrip("/")
-    token = (data_dir / "token").read_text().strip()
-    return Server(name, url, {"Authorization": f"Bearer {token}"}, process)
+    _wait_for(data_dir / GATEWAY_FILE, process, 30)
+    client = GatewayClient.locate(data_dir)
+    return Server(name, client.url, {"Authorization": f"Bearer {client.token}"}, process)
 
 
 def start_baseline(name: str, tmp: Path, duration: float) -> Server:
@@ -251,9 +251,7 @@ GATEWAYS = (("segateway", "baseline"),)
 
 
 def cases_for(gateway: str, baseline: str, requests: tuple[Case, ...]) -> list[Case]:
-    chosen = [Case(r.name, gateway, r.path, r.body, r.expect, r.content_type) for r in requests]
-    b = BASELINE
-    return [*chosen, Case(b.name, baseline, b.path, b.body, b.expect, b.content_type)]
+    return [*(replace(r, server=gateway) for r in requests), replace(BASELINE, server=baseline)]
 
 
 _TYPES = {"j": "application/json", "x": "application/xml"}
@@ -286,7 +284,6 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.waiter: asyncio.Future[bytes] | None = None
-        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast("asyncio.Transport", transport)  # uvloop's is not a subclass
@@ -314,8 +311,6 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_exception(RuntimeError(f"connection lost: {exc!r}"))
-        if not self.lost.done():
-            self.lost.set_result(None)
 
     async def exchange(self, request: bytes) -> bytes:
         if self.transport is None:
@@ -325,13 +320,14 @@ class _Connection(asyncio.Protocol):
         return await asyncio.wait_for(self.waiter, 10.0)
 
 
-def _request(server: Server, case: Case, body: bytes) -> bytes:
+def _request_head(server: Server, case: Case) -> bytes:
+    """A request of ``case`` up to its Content-Length value (the same for every request)."""
     host = server.url.removeprefix("http://")
     headers = "".join(f"{k}: {v}\r\n" for k, v in server.headers.items())
     return (
         f"POST {case.path} HTTP/1.1\r\nHost: {host}\r\n{headers}"
-        f"Content-Type: {_TYPES[case.content_type]}\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
+        f"Content-Type: {_TYPES[case.content_type]}\r\nContent-Length: "
+    ).encode()
 
 
 async def _run_cell(  # noqa: PLR0917
@@ -343,9 +339,12 @@ async def _run_cell(  # noqa: PLR0917
         (await loop.create_connection(_Connection, host, int(port)))[1] for _ in range(concurrency)
     ]
 
+    head = _request_head(server, case)
+
     async def one(worker: int) -> float:
         counter[0] += 1
-        request = _request(server, case, case.body(counter[0], worker))
+        body = case.body(counter[0], worker)
+        request = head + b"%d\r\n\r\n" % len(body) + body
         started = time.perf_counter()
         reply = await connections[worker].exchange(request)
         elapsed = time.perf_counter() - started

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,7 +34,6 @@ from .se.app import Role
 
 __all__ = ["COMMANDS", "add_commands", "run_command"]
 
-COMMANDS = frozenset({"run", "rpc", "events", "devices", "convert"})
 _NODE_TYPES = {0: "coordinator", 1: "router", 2: "end device"}
 
 
@@ -120,7 +120,7 @@ def add_commands(sub: Any) -> None:
     convert = sub.add_parser(
         "convert", help="convert the (stopped) gateway's data to another configuration"
     )
-    convert.add_argument("role", choices=["esi_coordinator", "esi_router", "ipd_router"])
+    convert.add_argument("role", choices=[role.value for role in Role])
     convert.add_argument(
         "--force", action="store_true", help="also when events of the old role are dropped"
     )
@@ -265,17 +265,20 @@ def _convert(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+_HANDLERS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "run": _run,
+    "rpc": _rpc,
+    "events": _events,
+    "devices": _devices,
+    "convert": _convert,
+}
+COMMANDS = frozenset(_HANDLERS)
+
+
 def run_command(args: argparse.Namespace, out: TextIO) -> int:
     """Run one of :data:`COMMANDS`; errors are printed, the exit status returned."""
-    handlers = {
-        "run": _run,
-        "rpc": _rpc,
-        "events": _events,
-        "devices": _devices,
-        "convert": _convert,
-    }
     try:
-        return handlers[args.command](args, out)
+        return _HANDLERS[args.command](args, out)
     except (ClientError, ConfigError, ValueError, OSError) as exc:
         print(f"segateway: error: {exc}", file=sys.stderr)
         return 1

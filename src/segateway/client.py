@@ -60,6 +60,14 @@ def parse_params(items: Sequence[str]) -> dict[str, Any]:
     return params
 
 
+def _status(reply: Any) -> int:
+    """The HTTP status of a reply (an ``HTTPError`` too); a refused token raises."""
+    status = int(reply.status if hasattr(reply, "status") else reply.code)
+    if status == 401:
+        raise ClientError("the gateway refused the token (401)")
+    return status
+
+
 class GatewayClient:
     """Requests to one gateway."""
 
@@ -110,11 +118,7 @@ class GatewayClient:
         self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
     ) -> tuple[int, bytes]:
         with self._open(method, path, body, content_type) as reply:
-            status = int(reply.status if hasattr(reply, "status") else reply.code)
-            data = reply.read()
-        if status == 401:
-            raise ClientError("the gateway refused the token (401)")
-        return status, data
+            return _status(reply), reply.read()
 
     def rpc(
         self, name: str, params: dict[str, Any], *, synchronous: bool = True
@@ -147,9 +151,7 @@ class GatewayClient:
         """The event stream: ``(event name, JSON document)`` as they come."""
         query = "" if count is None else f"?count={count}"
         with self._open("GET", "/events" + query) as reply:
-            status = int(getattr(reply, "status", 0) or reply.code)
-            if status == 401:
-                raise ClientError("the gateway refused the token (401)")
+            status = _status(reply)
             if status != 200:
                 raise ClientError(f"/events answered HTTP {status}")
             name, data = "message", list[str]()

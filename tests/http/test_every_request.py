@@ -19,7 +19,6 @@ reference's typing rules (§2.4), and compared with the JSON response parameter 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import xml.etree.ElementTree as ET
@@ -35,10 +34,10 @@ from segateway.rpc.catalog import CATALOG
 from segateway.rpc.dispatch import Dispatcher
 from segateway.rpc.gateway import Gateway
 from segateway.rpc.values import MAC, Record, XmlFragment
-from segateway.runtime.server import pace
 from segateway.sim.devices import MeteringServer
 
 from ..rpc.rpckit import IPD, METER, START_UTC, Rig
+from .clock import paced
 
 TOKEN = "test-token"  # noqa: S105 - a test value
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -880,20 +879,14 @@ def home() -> Iterator[Home]:
 
 @contextlib.asynccontextmanager
 async def _clients(home: Home) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    clock = asyncio.get_running_loop().create_task(pace(home.rig.home.sim, SPEED), name="clock")
-    try:
-        async with contextlib.AsyncExitStack() as stack:
-            clients = {}
-            for name, bridge in home.bridges.items():
-                transport = httpx.ASGITransport(app=create_app(bridge, TOKEN))
-                clients[name] = await stack.enter_async_context(
-                    httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=30)
-                )
-            yield clients
-    finally:
-        clock.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await clock
+    async with paced(home.rig.home.sim, SPEED), contextlib.AsyncExitStack() as stack:
+        clients = {}
+        for name, bridge in home.bridges.items():
+            transport = httpx.ASGITransport(app=create_app(bridge, TOKEN))
+            clients[name] = await stack.enter_async_context(
+                httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=30)
+            )
+        yield clients
 
 
 def _mask(params: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:

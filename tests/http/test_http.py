@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 from collections.abc import AsyncIterator
 
@@ -16,10 +15,10 @@ import httpx
 import pytest
 
 from segateway.http import RpcBridge, create_app, device_id_of
-from segateway.runtime.server import pace
 
 from ..rpc.rpckit import METER, Rig
 from ..rpc.test_xml_codec import SKELETON
+from .clock import paced
 
 TOKEN = "test-token"  # noqa: S105 - a test value
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -39,13 +38,12 @@ async def served() -> AsyncIterator[Served]:
     rig.gateway.responses.get_responses()  # start from an empty queue
     bridge = RpcBridge(rig.dispatcher)
     app = create_app(bridge, TOKEN)
-    clock = asyncio.get_running_loop().create_task(pace(rig.home.sim, 200.0), name="test-clock")
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+    async with (
+        paced(rig.home.sim, 200.0),
+        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
+    ):
         yield Served(rig, client, bridge)
-    clock.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await clock
 
 
 async def test_requests_without_the_token_are_refused(served: Served) -> None:

@@ -11,7 +11,6 @@ gateway answers to the reference's device id (§2.1), so the SCI examples reach 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 
@@ -20,10 +19,10 @@ import pytest
 
 from segateway.http import RpcBridge, create_app
 from segateway.rpc.values import XmlFragment
-from segateway.runtime.server import pace
 
 from ..rpc.rpckit import Rig
 from ..rpc.test_xml_codec import _EXAMPLE_ALIASES, REFERENCE_EXAMPLES, Example
+from .clock import paced
 
 TOKEN = "test-token"  # noqa: S105 - a test value
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -49,15 +48,12 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         rig.call("add_alias", {name: XmlFragment(text)})
     rig.gateway.responses.get_responses()
     bridge = RpcBridge(rig.dispatcher, device_id=REFERENCE_DEVICE)
-    clock = asyncio.get_running_loop().create_task(pace(rig.home.sim, 1000.0), name="clock")
     transport = httpx.ASGITransport(app=create_app(bridge, TOKEN))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield client
-    finally:
-        clock.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await clock
+    async with (
+        paced(rig.home.sim, 1000.0),
+        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
+    ):
+        yield client
 
 
 def _errors(root: ET.Element) -> list[str]:

@@ -6,36 +6,23 @@ from __future__ import annotations
 import io
 import json
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 from segateway.cli import main
 
-
-def _wait_for(path: Path, process: subprocess.Popen[str], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not path.exists():
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, f"{path} not written"
-        time.sleep(0.05)
+from ..gateway_process import running_gateway
 
 
 def test_run_serves_the_cli_client_over_real_http(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [
-            *(sys.executable, "-m", "segateway", "run", "--data-dir", str(data)),
-            *("--http", "127.0.0.1:0", "--duration", "30", "--quiet"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait_for(data / "gateway.json", process, 20)
+    with running_gateway(
+        data,
+        *("--http", "127.0.0.1:0", "--duration", "30", "--quiet"),
+        start_within=20,
+        stop_within=15,
+    ) as process:
         assert (data / "token").stat().st_mode & 0o077 == 0
         out = io.StringIO()
         assert main(["rpc", "get_time", "--data-dir", str(data)], out=out) == 0
@@ -60,10 +47,7 @@ def test_run_serves_the_cli_client_over_real_http(tmp_path: Path) -> None:
         assert reply.lstrip().startswith("<rci_reply"), reply
         assert "<get_time_response" in reply
         assert main(["rpc", "get_time", "--xml", str(request), "--data-dir", str(data)]) == 1
-    finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=15)
-    assert process.returncode == 0, output
+    output = process.stdout_text  # type: ignore[attr-defined]
     assert "token" in output
     assert "stopped" in output
     assert not (data / "gateway.json").exists()
@@ -75,17 +59,9 @@ def test_an_open_event_stream_does_not_keep_the_gateway_from_stopping(tmp_path: 
     shutdown grace period."""
 
     data = tmp_path / "data"
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [
-            *(sys.executable, "-m", "segateway", "run", "--data-dir", str(data)),
-            *("--http", "127.0.0.1:0", "--duration", "60", "--quiet"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait_for(data / "gateway.json", process, 20)
+    with running_gateway(
+        data, *("--http", "127.0.0.1:0", "--duration", "60", "--quiet"), start_within=20
+    ) as process:
         url = json.loads((data / "gateway.json").read_text())["url"]
         token = (data / "token").read_text().strip()
         request = urllib.request.Request(  # noqa: S310 - our own loopback server
@@ -94,11 +70,6 @@ def test_an_open_event_stream_does_not_keep_the_gateway_from_stopping(tmp_path: 
         stream = urllib.request.urlopen(request, timeout=10)  # noqa: S310
         process.send_signal(signal.SIGINT)
         started = time.monotonic()
-        output, _ = process.communicate(timeout=15)
+        process.wait(timeout=15)
         stream.close()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, output
     assert time.monotonic() - started < 10

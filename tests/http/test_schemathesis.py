@@ -15,7 +15,6 @@ never), which a generated request cannot promise; :mod:`tests.http.test_http` co
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,9 +26,9 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from segateway.http import RpcBridge, create_app
-from segateway.runtime.server import pace
 
 from ..rpc.rpckit import Rig
+from .clock import paced
 from .test_http import BEARER, TOKEN
 
 MAX_EXAMPLES = 20
@@ -73,8 +72,7 @@ class Gateway:
         )
 
     async def _send(self, kwargs: dict[str, Any]) -> httpx.Response:
-        clock = asyncio.get_running_loop().create_task(pace(self.rig.home.sim, 200.0))
-        try:
+        async with paced(self.rig.home.sim, 200.0):
             return await self.client.request(
                 kwargs["method"],
                 kwargs["url"],
@@ -83,10 +81,6 @@ class Gateway:
                 json=kwargs.get("json"),
                 content=kwargs.get("data"),
             )
-        finally:
-            clock.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await clock
 
     def send(self, case: schemathesis.Case) -> httpx.Response:
         kwargs = case.as_transport_kwargs(base_url="http://gateway", headers=BEARER)

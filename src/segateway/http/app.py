@@ -80,32 +80,23 @@ def _openapi() -> dict[str, Any]:
         "description": "Queued: asynchronous, or not answered within the synchronous timeout"
     }
     paths["/rpc"]["post"]["responses"]["413"] = {"description": "Request body too large"}
-    paths["/UE/rci"] = {
-        "post": {
-            "operationId": "rci",
-            "summary": "RCI request (XML) → rci_reply",
-            "requestBody": xml_body,
-            "responses": {
-                "200": {"description": "rci_reply", **xml_reply},
-                "400": {"description": "Not a usable request: rci_reply with an error"},
-                "401": unauthorized,
-                "413": {"description": "Request body too large"},
-            },
+    for path, operation_id, summary, reply in (
+        ("/UE/rci", "rci", "RCI request (XML) → rci_reply", "rci_reply"),
+        ("/ws/sci", "sci", "SCI send_message (XML) naming this gateway → sci_reply", "sci_reply"),
+    ):
+        paths[path] = {
+            "post": {
+                "operationId": operation_id,
+                "summary": summary,
+                "requestBody": xml_body,
+                "responses": {
+                    "200": {"description": reply, **xml_reply},
+                    "400": {"description": "Not a usable request: rci_reply with an error"},
+                    "401": unauthorized,
+                    "413": {"description": "Request body too large"},
+                },
+            }
         }
-    }
-    paths["/ws/sci"] = {
-        "post": {
-            "operationId": "sci",
-            "summary": "SCI send_message (XML) naming this gateway → sci_reply",
-            "requestBody": xml_body,
-            "responses": {
-                "200": {"description": "sci_reply", **xml_reply},
-                "400": {"description": "Not a usable request: rci_reply with an error"},
-                "401": unauthorized,
-                "413": {"description": "Request body too large"},
-            },
-        }
-    }
     paths["/events"] = {
         "get": {
             "operationId": "events",

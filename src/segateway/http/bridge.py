@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from ..rpc.catalog import Completion
@@ -90,7 +90,6 @@ class EventStream:
         self._capacity = max(1, capacity)
         self._wakeup = asyncio.Event()
         self.dropped = 0
-        self.closed = False
         self.unsubscribe: Callable[[], None] = lambda: None
 
     def push(self, response: RpcResponse) -> None:
@@ -115,7 +114,6 @@ class EventStream:
         return self._items.popleft()
 
     def close(self) -> None:
-        self.closed = True
         self.unsubscribe()
 
 
@@ -155,7 +153,7 @@ class RpcBridge:
         replies: dict[str, Sequence[CommandReply] | RpcXmlError] = {}
         ours: list[str] = []
         for device_id in envelope.device_ids:
-            if device_id in replies or device_id in ours:
+            if device_id in replies:
                 continue
             if device_id.strip().upper() == self.device_id:
                 ours.append(device_id)
@@ -286,28 +284,21 @@ class RpcBridge:
                 queued["request_identifier"] = request.request_identifier
             return JsonReply(202, queued)
         if response.timestamp is None:
-            response = RpcResponse(
-                response.name,
-                response.params,
-                response.request_identifier,
-                self._now(),
-                response.error,
-            )
+            response = replace(response, timestamp=self._now())
         return JsonReply(200, encode_response(response))
 
     # --- the live stream ------------------------------------------------------------------------
 
     def subscribe(self) -> EventStream:
         stream = EventStream(self.event_buffer)
-        stream.unsubscribe = self.gateway.responses.subscribe(stream.push)
-        self._streams.add(stream)
-        original = stream.unsubscribe
+        unsubscribe = self.gateway.responses.subscribe(stream.push)
 
-        def unsubscribe() -> None:
-            original()
+        def close() -> None:
+            unsubscribe()
             self._streams.discard(stream)
 
-        stream.unsubscribe = unsubscribe
+        stream.unsubscribe = close
+        self._streams.add(stream)
         return stream
 
     @property

@@ -21,7 +21,6 @@ about the events it created.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -55,14 +54,11 @@ from ..zcl.header import Direction
 from ..zcl.status import Status
 from ..zcl.types import is_analog
 from ..zigbee import zdo
-from ..zigbee.errors import FrameError
 from .catalog import CATALOG, Catalog, Completion
 from .errors import InvalidParamsError, NotAvailableError, RpcError, RpcInternalError
 from .gateway import (
     BROADCAST_MAC,
-    RESPONSE_TIMEOUT,
     UNIX_2000,
-    ZDO_PROFILE,
     Gateway,
     RegistryWriteError,
     ZclAnswer,
@@ -806,7 +802,6 @@ def _bind(call: Call, *, unbind: bool) -> None:
     )
 
 
-_MGMT_LQI_REQ, _MGMT_LQI_RSP = zdo.ZdoCluster.MGMT_LQI_REQ, zdo.ZdoCluster.MGMT_LQI_RSP
 _MAX_LQI_READS = 32  # Mgmt_Lqi_req per table: at least 32 × 2 records (a router's table)
 _RELATIONSHIPS = {
     0: "parent",
@@ -816,63 +811,34 @@ _RELATIONSHIPS = {
     4: "previous_child",
     5: "unauthenticated_child",
 }
-_LQI_TSNS = itertools.count(0x80)  # transaction numbers of our Mgmt_Lqi_req frames
+_UNDECODABLE = object()  # a Mgmt_Lqi_rsp that does not decode
 
 
 class _NeighborTableRead:
-    """One get_neighbor_table: Mgmt_Lqi_req from start index 0 until the table is read. The
-    answer's waiter (a port listener keyed by the device's address and the TSN) is registered
-    before each request is sent and removed on the answer, a failed delivery or the timeout."""
+    """One get_neighbor_table: Mgmt_Lqi_req (:meth:`Gateway.zdo_request`) from start index 0
+    until the table is read."""
 
     def __init__(self, call: Call, device: MAC, nwk: int) -> None:
         self.call, self.device, self.nwk = call, device, nwk
         self.neighbors: list[dict[str, Any]] = []
         self.entries = 0
         self.reads = 0
-        self.tsn = -1
-        self.timer: TimerHandle | None = None
-        self.finished = False
-        self.unlisten = call.gateway.port.add_listener(call.later(self._packet), None)
 
     def ask(self, start: int) -> None:
         self.reads += 1
-        self.tsn = next(_LQI_TSNS) & 0xFF
-        packet = ApsPacket(
-            profile_id=ZDO_PROFILE,
-            cluster_id=_MGMT_LQI_REQ,
-            src_ep=0,
-            dst_ep=0,
-            payload=zdo.encode_zdo(_MGMT_LQI_REQ, self.tsn, {"start_index": start}),
-            dst=self.nwk,
+        self.call.gateway.zdo_request(
+            self.nwk,
+            zdo.ZdoCluster.MGMT_LQI_REQ,
+            {"start_index": start},
+            self.call.later(self._answer),
+            undecodable=_UNDECODABLE,
         )
-        self.call.gateway.app.send_packet(packet, self.call.later(self._sent))
 
-    def _sent(self, result: DeliveryResult) -> None:
-        if self.finished:
-            return
-        if not result.ok:
+    def _answer(self, answer: Any) -> None:
+        if answer is None:  # not delivered, or no answer in time
             self._finish(int(zdo.ZdoStatus.TIMEOUT))
             return
-        self.timer = self.call.gateway.clock.call_later(
-            RESPONSE_TIMEOUT, self.call.later(self._finish), int(zdo.ZdoStatus.TIMEOUT)
-        )
-
-    def _packet(self, packet: ApsPacket) -> None:
-        if (
-            self.finished
-            or packet.profile_id != ZDO_PROFILE
-            or packet.cluster_id != _MGMT_LQI_RSP
-            or packet.src != self.nwk
-            or not packet.payload
-            or packet.payload[0] != self.tsn
-        ):
-            return
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        try:
-            answer = zdo.decode_zdo(_MGMT_LQI_RSP, packet.payload).record
-        except FrameError:
+        if answer is _UNDECODABLE:
             self._finish(int(zdo.ZdoStatus.INV_REQUESTTYPE))
             return
         if int(answer.status) != 0:
@@ -887,12 +853,6 @@ class _NeighborTableRead:
             self._finish(0)
 
     def _finish(self, status: int) -> None:
-        if self.finished:
-            return
-        self.finished = True
-        self.unlisten()
-        if self.timer is not None:
-            self.timer.cancel()
         response: dict[str, Any] = {"destination_address": self.device, "status": status}
         if status == 0:
             response["neighbor_table_entries"] = self.entries

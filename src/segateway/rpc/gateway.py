@@ -341,6 +341,7 @@ class _Waiter:
     timer: TimerHandle | None = None
     finished: bool = False
     answer_direction: Direction | None = None  # an answer travels the other way
+    undecodable: Any = None  # what on_done gets for a ZDO answer that does not decode
 
 
 class _PassThrough(LocalCluster):
@@ -644,7 +645,9 @@ class Gateway:
             with contextlib.suppress(ValueError):
                 self.port.remove_device(ieee)
         elif nwk is not None:
-            self._zdo_send(nwk, zdo.ZdoCluster.MGMT_LEAVE_REQ, {"device_address": ieee, "flags": 0})
+            self.zdo_request(
+                nwk, zdo.ZdoCluster.MGMT_LEAVE_REQ, {"device_address": ieee, "flags": 0}
+            )
         return known
 
     def device_records(self, only: int | None = None) -> list[dict[str, Any]]:
@@ -1104,14 +1107,17 @@ class Gateway:
         self._zdo_tsn = (self._zdo_tsn + 1) & 0xFF
         return self._zdo_tsn
 
-    def _zdo_send(
+    def zdo_request(
         self,
         nwk: int,
         cluster: int,
         record: Mapping[str, Any],
         on_done: Callable[[Any], None] | None = None,
+        *,
+        undecodable: Any = None,
     ) -> None:
-        """Send a ZDO request; ``on_done`` gets the response record (None: no answer)."""
+        """Send a ZDO request; ``on_done`` gets the response record (None: no answer, or not
+        delivered; ``undecodable``: an answer that does not decode)."""
         tsn = self._next_zdo_tsn()
         packet = ApsPacket(
             profile_id=ZDO_PROFILE,
@@ -1126,7 +1132,9 @@ class Gateway:
             return
         key = (nwk, cluster | 0x8000, tsn)
         target = ZclTarget(nwk, None, 0)
-        waiter = _Waiter(cluster | 0x8000, tsn, target, lambda _f: True, on_done)
+        waiter = _Waiter(
+            cluster | 0x8000, tsn, target, lambda _f: True, on_done, undecodable=undecodable
+        )
         self._zdo_waiters[key] = waiter
 
         def sent(result: DeliveryResult) -> None:
@@ -1161,7 +1169,7 @@ class Gateway:
         try:
             frame = zdo.decode_zdo(packet.cluster_id, packet.payload)
         except FrameError:
-            waiter.on_done(None)
+            waiter.on_done(waiter.undecodable)
             return
         waiter.on_done(frame.record)
 
@@ -1193,7 +1201,7 @@ class Gateway:
         def got(response: Any) -> None:
             on_done(int(zdo.ZdoStatus.TIMEOUT) if response is None else int(response.status))
 
-        self._zdo_send(known.nwk, cluster, record, got)
+        self.zdo_request(known.nwk, cluster, record, got)
 
     # --- reporting ------------------------------------------------------------------------------
 

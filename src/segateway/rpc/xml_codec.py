@@ -161,15 +161,17 @@ class InternalRpcError(RpcXmlError):
 # ============================================================================ parsed requests
 
 
+_XML_ERRORS: Final[dict[int, type[RpcXmlError]]] = {
+    1: XmlSyntaxError,
+    2: RequestNotRecognizedError,
+    3: UnknownCommandError,
+}
+
+
 def xml_error(error: RpcError) -> RpcXmlError:
     """The XML form of an error the dispatcher raised: the same RCI error id, its message as the
     hint (``RpcError.code`` is that id already: this only picks the class of that id)."""
-    kinds: dict[int, type[RpcXmlError]] = {
-        1: XmlSyntaxError,
-        2: RequestNotRecognizedError,
-        3: UnknownCommandError,
-    }
-    return kinds.get(error.code, InternalRpcError)(error.message)
+    return _XML_ERRORS.get(error.code, InternalRpcError)(error.message)
 
 
 class EnvelopeForm(StrEnum):

@@ -14,7 +14,8 @@ user sees traffic at once.
   after it arrives, every message that asks for confirmation (message control bit 0x80), so that
   ``received_message_confirmation`` can be watched.
 
-Everything runs on the network's virtual clock (driven in real time by ``SimNetwork.start``);
+Everything runs on the network's virtual clock (driven in real time by
+:func:`~segateway.runtime.server.pace`);
 joins complete by callback, never by waiting.
 """
 
@@ -117,12 +118,7 @@ class SimulatedHome:
             self.node = self.sim.add_node(gateway_ieee, NodeType.router)
             self.sim.link(self.node, self.coordinator, lqi=_HOUSE_LQI)
         self._in_house += (
-            [self.coordinator]
-            if self.node is self.coordinator
-            else [
-                self.coordinator,
-                self.node,
-            ]
+            [self.coordinator] if self.node is self.coordinator else [self.coordinator, self.node]
         )
         self.app = SeApplication(
             self.node,
@@ -161,19 +157,16 @@ class SimulatedHome:
     def start_devices(self) -> None:
         """Open the network for a while and let the simulated devices join (by callback)."""
         self.coordinator.permit_joining(254)
-        if self.node is not self.coordinator:  # the meter is the ESI the gateway joined
-            self._join_app(IPD_IEEE, self._ipd)
-            self._join_app(THERMOSTAT_IEEE, self._thermostat)
-            return
-        self.meter = simulated_meter(
-            self.sim,
-            METER_IEEE,
-            trust_center=self.coordinator,
-            demand_w=1200.0,
-            neighbours=[n for n in self._in_house if n is not self.coordinator],
-            lqi=_HOUSE_LQI,
-        )
-        self._in_house.append(self.meter.node)
+        if self.node is self.coordinator:  # else the meter is the ESI the gateway joined
+            self.meter = simulated_meter(
+                self.sim,
+                METER_IEEE,
+                trust_center=self.coordinator,
+                demand_w=1200.0,
+                neighbours=[n for n in self._in_house if n is not self.coordinator],
+                lqi=_HOUSE_LQI,
+            )
+            self._in_house.append(self.meter.node)
         self._join_app(IPD_IEEE, self._ipd)
         self._join_app(THERMOSTAT_IEEE, self._thermostat)
 
@@ -259,10 +252,6 @@ class SimulatedHome:
     def close(self) -> None:
         for app in self.devices:
             app.close()
-        if self.meter is not None:
-            close = getattr(self.meter, "close", None)
-            if callable(close):
-                close()
         if self.esi is not None:
             self.esi.close()
         self.sim.close()

@@ -1,6 +1,6 @@
 """``segateway run``: the configured gateway on the simulated network, served over HTTP.
 
-One asyncio loop runs everything: the network's virtual clock (``SimNetwork.start``, real time ×
+One asyncio loop runs everything: the network's virtual clock (:func:`pace`, real time ×
 ``speed``), the SE application and the RPC dispatcher (callbacks on that clock) and uvicorn
 serving :func:`segateway.http.create_app`. The store (SQLite) lives in the data directory, with the
 token and ``gateway.json``; a restart resumes from it.
@@ -278,7 +278,7 @@ async def serve(options: RunOptions, out: TextIO) -> int:
             )
         if new_device is not None:
             address = MAC(NEW_DEVICE_IEEE)
-            code = (new_device.code + new_device.crc).hex().upper()
+            code = str(new_device)  # with its CRC
             lines += [
                 f"  new device  an IPD, not registered, trying to join: IEEE {address}",
                 f"              install code {code} (with its CRC); register it with",
